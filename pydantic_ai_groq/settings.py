@@ -1,0 +1,144 @@
+"""Model settings (`ModelSettings`) and their validation before anything is sent."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+from .exceptions import UserError
+
+__all__ = ('ModelSettings', 'merge_model_settings', 'validate_model_settings')
+
+
+class ModelSettings(TypedDict, total=False):
+    """Settings for a model request; every key is optional.
+
+    Later layers override earlier ones key by key: model defaults, then agent, then run.
+    """
+
+    max_tokens: int
+    """Upper bound on generated tokens (sent as Groq's `max_completion_tokens`)."""
+
+    temperature: float
+    """Sampling temperature, 0 to 2."""
+
+    top_p: float
+    """Nucleus sampling mass, 0 to 1."""
+
+    timeout: float
+    """Request timeout in seconds, greater than 0."""
+
+    seed: int
+    """Seed for best-effort deterministic sampling."""
+
+    presence_penalty: float
+    """Penalty for tokens already present, -2 to 2."""
+
+    frequency_penalty: float
+    """Penalty proportional to token frequency, -2 to 2."""
+
+    stop_sequences: list[str]
+    """Up to 4 sequences at which generation stops."""
+
+    parallel_tool_calls: bool
+    """Whether the model may call several tools in one response (sent only with tools)."""
+
+    extra_headers: dict[str, str]
+    """Extra HTTP headers for the request."""
+
+    extra_body: dict[str, Any]
+    """Extra JSON fields merged into the request body."""
+
+
+MAX_STOP_SEQUENCES = 4
+
+# Parameters of the OpenAI-style API that Groq answers with a 400; caught here first.
+_REJECTED_BY_GROQ: dict[str, str] = {
+    'n': 'Groq generates exactly one choice; only n=1 is allowed',
+    'logprobs': 'Groq does not return log probabilities',
+    'top_logprobs': 'Groq does not return log probabilities',
+    'logit_bias': 'Groq does not support logit_bias',
+}
+
+# (low, high, low inclusive, high inclusive) for each numeric setting.
+_RANGES: dict[str, tuple[float, float, bool, bool]] = {
+    'temperature': (0.0, 2.0, True, True),
+    'top_p': (0.0, 1.0, True, True),
+    'presence_penalty': (-2.0, 2.0, True, True),
+    'frequency_penalty': (-2.0, 2.0, True, True),
+    'max_tokens': (1, math.inf, True, True),
+    'timeout': (0.0, math.inf, False, True),
+}
+
+
+def merge_model_settings(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge settings layers; later layers win key by key (`extra_headers`/`extra_body` merge too)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        if not layer:
+            continue
+        for key, value in layer.items():
+            if key in ('extra_headers', 'extra_body') and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
+
+
+def _describe_range(low: float, high: float, low_inclusive: bool, high_inclusive: bool) -> str:
+    if high == math.inf:
+        return f'{">=" if low_inclusive else ">"} {low:g}'
+    return f'{low:g}..{high:g}'
+
+
+def _check_rejected(source: str, settings: Mapping[str, Any]) -> None:
+    for key, why in _REJECTED_BY_GROQ.items():
+        if key not in settings:
+            continue
+        value = settings[key]
+        if key == 'n' and value == 1:
+            continue
+        raise UserError(f'{source}{key}={value!r} is not supported: {why}.')
+
+
+def validate_model_settings(settings: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """Check settings before any request is sent.
+
+    Args:
+        settings: The merged settings.
+        allowed: The setting names this model accepts.
+
+    Raises:
+        UserError: Naming the setting, the value given and what is allowed.
+    """
+    _check_rejected('model setting ', settings)
+    extra_body = settings.get('extra_body')
+    if isinstance(extra_body, Mapping):
+        _check_rejected('extra_body ', extra_body)  # pyright: ignore[reportUnknownArgumentType]
+    unknown = sorted(set(settings) - allowed)
+    if unknown:
+        raise UserError(
+            f'Unknown model setting(s) {", ".join(unknown)}; allowed settings are: {", ".join(sorted(allowed))}.'
+        )
+    for key, (low, high, low_inclusive, high_inclusive) in _RANGES.items():
+        if key not in settings:
+            continue
+        value = settings[key]
+        allowed_range = _describe_range(low, high, low_inclusive, high_inclusive)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserError(f'Model setting {key}={value!r} must be a number in {allowed_range}.')
+        if key == 'max_tokens' and not isinstance(value, int):
+            raise UserError(f'Model setting max_tokens={value!r} must be an integer >= 1.')
+        too_low = value < low if low_inclusive else value <= low
+        too_high = value > high if high_inclusive else value >= high
+        if too_low or too_high or math.isnan(value):
+            raise UserError(f'Model setting {key}={value!r} is out of range; allowed: {allowed_range}.')
+    stop = settings.get('stop_sequences')
+    if stop is not None:
+        if isinstance(stop, str) or not all(isinstance(s, str) for s in stop):
+            raise UserError(f'Model setting stop_sequences={stop!r} must be a list of strings.')
+        if len(stop) > MAX_STOP_SEQUENCES:
+            raise UserError(
+                f'Model setting stop_sequences has {len(stop)} entries; Groq allows at most {MAX_STOP_SEQUENCES}.'
+            )

@@ -1,0 +1,18 @@
+"""Test helpers: an emulator of Groq's HTTP API, scripted with replies and faults.
+
+```python
+from pydantic_ai_groq.testing import GroqEmulator, Reply
+
+emulator = GroqEmulator([Reply(text='Hello!')])
+async with emulator.client() as client:
+    completion = await client.chat.completions.create(
+        model='llama-3.3-70b-versatile', messages=[{'role': 'user', 'content': 'Hi'}]
+    )
+```
+"""
+
+from ._catalogue import DEFAULT_MODELS, ModelCard
+from ._emulator import GroqEmulator
+from ._replies import ErrorReply, Reply, ToolCallReply, Usage
+
+__all__ = ('DEFAULT_MODELS', 'ErrorReply', 'GroqEmulator', 'ModelCard', 'Reply', 'ToolCallReply', 'Usage')

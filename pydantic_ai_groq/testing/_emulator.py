@@ -1,0 +1,439 @@
+"""The Groq HTTP API emulator: an ASGI app answering chat completions from a script or a policy."""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import anyio
+import httpx
+
+from ._catalogue import DEFAULT_MODELS, ModelCard, model_json
+from ._json import dumps_compact
+from ._policy import default_policy
+from ._replies import ErrorReply, Reply
+from ._server import serve_asgi
+from ._wire import (
+    SSE_DONE,
+    SSE_MALFORMED,
+    Completion,
+    completion_json,
+    default_error_json,
+    error_json,
+    new_request_id,
+    resolve,
+    sse_data,
+    sse_error,
+    stream_chunks,
+)
+
+if TYPE_CHECKING:
+    from groq import AsyncGroq
+
+    from pydantic_ai_groq.models.groq import GroqModel
+
+__all__ = ('BASE_URL', 'GroqEmulator', 'Policy')
+
+BASE_URL = 'http://groq-emulator'
+"""Base URL of the clients made by `GroqEmulator.client`; the host is never resolved."""
+
+Policy = Callable[[dict[str, Any]], Reply | ErrorReply]
+"""Chooses the reply to a chat completions request body."""
+
+_Message = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[_Message]]
+_Send = Callable[[_Message], Awaitable[None]]
+
+_API = '/openai/v1'
+_CHAT_PATH = f'{_API}/chat/completions'
+_MODELS_PATH = f'{_API}/models'
+_UNSUPPORTED_PARAMS = ('logprobs', 'logit_bias', 'top_logprobs')
+
+
+@dataclass
+class _RateLimits:
+    """Groq-like rate-limit counters: requests per day and tokens per minute, never replenished."""
+
+    requests_per_day: int = 14_400
+    tokens_per_minute: int = 300_000
+    requests: int = 0
+    tokens: int = 0
+
+    def headers(self) -> dict[str, str]:
+        return {
+            'x-ratelimit-limit-requests': str(self.requests_per_day),
+            'x-ratelimit-remaining-requests': str(max(0, self.requests_per_day - self.requests)),
+            'x-ratelimit-reset-requests': _duration(self.requests * 86_400 / self.requests_per_day),
+            'x-ratelimit-limit-tokens': str(self.tokens_per_minute),
+            'x-ratelimit-remaining-tokens': str(max(0, self.tokens_per_minute - self.tokens)),
+            'x-ratelimit-reset-tokens': _duration(self.tokens * 60 / self.tokens_per_minute),
+        }
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+class GroqEmulator:
+    """An in-process stand-in for Groq's OpenAI-compatible HTTP API, as an ASGI app.
+
+    Chat completion requests are answered with the next scripted reply, else with `policy`, else
+    with a deterministic default policy that calls each offered tool once, then the output tool,
+    then answers. Replies are written in Groq's exact wire format, streamed or not, and can inject
+    faults: HTTP errors, delays, cut or corrupted streams and in-stream errors.
+
+    Use `client()` for an `AsyncGroq` wired to the app without sockets, or `serve()` to listen on a
+    loopback port.
+
+    Attributes:
+        requests: Every chat completions request body received, in order, including rejected ones.
+        request_headers: The headers of those requests, names lower-cased.
+    """
+
+    def __init__(
+        self,
+        script: Iterable[Reply | ErrorReply] = (),
+        *,
+        policy: Policy | None = None,
+        models: Sequence[ModelCard] = DEFAULT_MODELS,
+        api_key: str | None = None,
+    ) -> None:
+        """Create an emulator.
+
+        Args:
+            script: Replies used in order, one per chat completions request, before `policy`.
+            policy: Chooses the reply once the script is used up; defaults to the built-in policy.
+            models: The model catalogue; chat requests for other models get Groq's 404.
+            api_key: When set, requests must carry `Authorization: Bearer <api_key>`.
+        """
+        self.requests: list[dict[str, Any]] = []
+        self.request_headers: list[dict[str, str]] = []
+        self._script: deque[Reply | ErrorReply] = deque(script)
+        self._policy = policy
+        self._models = {card.id: card for card in models}
+        self._api_key = api_key
+        self._limits = _RateLimits()
+        # `serve()` runs the app on another thread while tests push replies and read requests.
+        self._lock = threading.Lock()
+
+    def push(self, *replies: Reply | ErrorReply) -> None:
+        """Append replies to the script.
+
+        Args:
+            *replies: Replies for the next chat completions requests, after those already scripted.
+        """
+        with self._lock:
+            self._script.extend(replies)
+
+    @property
+    def pending(self) -> int:
+        """Number of scripted replies not yet used."""
+        with self._lock:
+            return len(self._script)
+
+    def client(
+        self, *, api_key: str | None = None, max_retries: int = 0, timeout: float | None = None, **kwargs: Any
+    ) -> AsyncGroq:
+        """Return an `AsyncGroq` client that talks to this emulator in-process.
+
+        Args:
+            api_key: The key to send; defaults to the emulator's `api_key`, else `'emulator-key'`.
+            max_retries: Retries of the SDK; none by default so faults reach the caller.
+            timeout: The SDK timeout. The in-process transport never times out, use `serve()` for that.
+            **kwargs: Other `AsyncGroq` arguments.
+
+        Returns:
+            A client to close after use, e.g. with `async with`.
+        """
+        import groq
+
+        key = api_key if api_key is not None else (self._api_key or 'emulator-key')
+        http_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self))
+        return groq.AsyncGroq(
+            api_key=key,
+            base_url=BASE_URL,
+            max_retries=max_retries,
+            timeout=timeout,
+            http_client=http_client,
+            **kwargs,
+        )
+
+    def model(self, model_name: str = 'llama-3.3-70b-versatile', **kwargs: Any) -> GroqModel:
+        """Return a `GroqModel` using a client of this emulator.
+
+        Args:
+            model_name: The Groq model name.
+            **kwargs: Other `GroqModel` arguments.
+
+        Returns:
+            The model.
+        """
+        from pydantic_ai_groq.models.groq import GroqModel
+
+        return GroqModel(model_name, groq_client=self.client(), **kwargs)
+
+    def serve(self, host: str = '127.0.0.1', port: int = 0) -> contextlib.AbstractContextManager[str]:
+        """Serve the emulator over HTTP on a background thread.
+
+        Args:
+            host: The address to listen on.
+            port: The port; `0` picks a free one.
+
+        Returns:
+            A context manager yielding the base URL, e.g. `'http://127.0.0.1:54321'`, and stopping the
+            server on exit.
+        """
+        return serve_asgi(self, host, port)
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: _Receive, send: _Send) -> None:
+        """Handle one ASGI connection scope.
+
+        Args:
+            scope: The ASGI scope; `http` and `lifespan` are supported.
+            receive: The ASGI receive callable.
+            send: The ASGI send callable.
+        """
+        if scope['type'] == 'lifespan':
+            await _lifespan(receive, send)
+            return
+        if scope['type'] != 'http':
+            raise ValueError(f'unsupported ASGI scope type {scope["type"]!r}')
+        body = await _read_body(receive)
+        if body is None:
+            return
+        headers = {name.decode('latin-1').lower(): value.decode('latin-1') for name, value in scope['headers']}
+        method: str = scope['method']
+        path: str = scope['path']
+        if path == _CHAT_PATH:
+            await self._chat(method, headers, body, send)
+        elif path == _MODELS_PATH or path.startswith(f'{_MODELS_PATH}/'):
+            await _respond(send, self._models_response(method, path, headers))
+        else:
+            message = (
+                f'Unknown request URL: {method} {path}. '
+                'Please check the URL for typos, or see the docs at https://console.groq.com/docs/'
+            )
+            await _respond(send, _error(404, error_json(message, code='unknown_url')))
+
+    def _models_response(self, method: str, path: str, headers: Mapping[str, str]) -> _Response:
+        if method != 'GET':
+            return _method_not_allowed(method, path, 'GET')
+        if not self._authorized(headers):
+            return _unauthorized()
+        if path == _MODELS_PATH:
+            payload: dict[str, Any] = {'object': 'list', 'data': [model_json(card) for card in self._models.values()]}
+        else:
+            model = path[len(_MODELS_PATH) + 1 :]
+            card = self._models.get(model)
+            if card is None:
+                return _error(404, default_error_json(404, model))
+            payload = model_json(card)
+        with self._lock:
+            rate_headers = self._limits.headers()
+        headers = {**_json_headers(), **rate_headers, 'x-request-id': new_request_id()}
+        return _Response(200, _json_bytes(payload), headers)
+
+    async def _chat(self, method: str, headers: dict[str, str], raw: bytes, send: _Send) -> None:
+        if method != 'POST':
+            await _respond(send, _method_not_allowed(method, _CHAT_PATH, 'POST'))
+            return
+        try:
+            parsed: object = json.loads(raw)
+        except ValueError:
+            parsed = None
+        body = cast('dict[str, Any]', parsed) if isinstance(parsed, dict) else None
+        if body is not None:
+            with self._lock:
+                self.requests.append(body)
+                self.request_headers.append(headers)
+                self._limits.requests += 1
+        if not self._authorized(headers):
+            await _respond(send, _unauthorized())
+            return
+        if body is None:
+            message = 'We could not parse the JSON body of your request. The API expects a JSON object.'
+            await _respond(send, _error(400, error_json(message, code='json_invalid')))
+            return
+        rejection = self._validate(body)
+        if rejection is not None:
+            await _respond(send, rejection)
+            return
+        reply = self._next_reply(body)
+        if reply.delay > 0:
+            await anyio.sleep(reply.delay)
+        if isinstance(reply, ErrorReply):
+            await _respond(send, self._error_reply_response(reply, body))
+            return
+        completion = resolve(reply, body)
+        with self._lock:
+            self._limits.tokens += completion.usage.total_tokens
+            response_headers = {**self._limits.headers(), 'x-request-id': completion.request_id}
+        if body.get('stream') is True:
+            response_headers.update({'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
+            await _stream(send, completion, reply, {**response_headers, **_lower(reply.headers)})
+        else:
+            response_headers.update(_json_headers())
+            payload = _json_bytes(completion_json(completion))
+            await _respond(send, _Response(200, payload, {**response_headers, **_lower(reply.headers)}))
+
+    def _authorized(self, headers: Mapping[str, str]) -> bool:
+        if self._api_key is None:
+            return True
+        expected = f'Bearer {self._api_key}'.encode()
+        return hmac.compare_digest(headers.get('authorization', '').encode(), expected)
+
+    def _validate(self, body: dict[str, Any]) -> _Response | None:
+        """Reject what Groq rejects before a model ever sees the request."""
+        model = body.get('model')
+        if not isinstance(model, str):
+            return _error(400, error_json("'model' : property 'model' is missing", code='invalid_request_error'))
+        if not body.get('messages') or not isinstance(body['messages'], list):
+            message = "'messages' : property 'messages' is missing or empty"
+            return _error(400, error_json(message, code='invalid_request_error'))
+        card = self._models.get(model)
+        if card is None:
+            return _error(404, default_error_json(404, model))
+        if not card.active:
+            message = (
+                f'The model `{model}` has been decommissioned and is no longer supported. '
+                'Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model '
+                'to use instead.'
+            )
+            return _error(400, error_json(message, code='model_decommissioned'))
+        n = body.get('n', 1)
+        if n != 1:
+            bound = 'at least' if isinstance(n, int) and n < 1 else 'at most'
+            return _error(400, error_json(f"'n' : number must be {bound} 1", code='invalid_request_error', param='n'))
+        for param in _UNSUPPORTED_PARAMS:
+            value = body.get(param)
+            if value is not None and value is not False:
+                message = f'`{param}` is not supported by the Groq API'
+                return _error(400, error_json(message, code='unsupported_parameter', param=param))
+        return None
+
+    def _next_reply(self, body: dict[str, Any]) -> Reply | ErrorReply:
+        with self._lock:
+            scripted = self._script.popleft() if self._script else None
+        if scripted is not None:
+            return scripted
+        if self._policy is not None:
+            return self._policy(body)
+        return default_policy(body)
+
+    def _error_reply_response(self, reply: ErrorReply, body: dict[str, Any]) -> _Response:
+        if isinstance(reply.body, str):
+            content, content_type = reply.body.encode(), 'text/plain; charset=utf-8'
+        else:
+            model = body.get('model')
+            payload = reply.body if reply.body is not None else default_error_json(reply.status, str(model))
+            content, content_type = _json_bytes(payload), 'application/json'
+        with self._lock:
+            rate_headers = self._limits.headers()
+        headers = {**rate_headers, 'content-type': content_type, 'x-request-id': new_request_id()}
+        return _Response(reply.status, content, {**headers, **_lower(reply.headers)})
+
+
+async def _stream(send: _Send, completion: Completion, reply: Reply, headers: Mapping[str, str]) -> None:
+    """Send the reply as server-sent events, one ASGI message per event so sockets stream them."""
+    chunks = stream_chunks(completion)
+    # Faults land before the finish chunk at the latest, so a faulty stream never looks complete.
+    last = len(chunks) - 1
+    cut_at = _clamp(reply.cut_after, last)
+    malformed_at = _clamp(reply.malformed_after, last)
+    error_at = _clamp(reply.stream_error_after, last) if reply.stream_error is not None else None
+    await send({'type': 'http.response.start', 'status': 200, 'headers': _encode_headers(headers)})
+    for index, chunk in enumerate(chunks):
+        if index and reply.chunk_delay > 0:
+            await anyio.sleep(reply.chunk_delay)
+        if index == cut_at:
+            break
+        if index == error_at:
+            await _send_part(send, sse_error(reply.stream_error or {}))
+            break
+        if index == malformed_at:
+            await _send_part(send, SSE_MALFORMED)
+        await _send_part(send, sse_data(chunk))
+    else:
+        await _send_part(send, SSE_DONE)
+    await send({'type': 'http.response.body', 'body': b'', 'more_body': False})
+
+
+async def _send_part(send: _Send, data: bytes) -> None:
+    await send({'type': 'http.response.body', 'body': data, 'more_body': True})
+
+
+async def _respond(send: _Send, response: _Response) -> None:
+    start = {'type': 'http.response.start', 'status': response.status, 'headers': _encode_headers(response.headers)}
+    await send(start)
+    await send({'type': 'http.response.body', 'body': response.body, 'more_body': False})
+
+
+async def _read_body(receive: _Receive) -> bytes | None:
+    """Return the whole request body, or `None` if the client went away first."""
+    parts: list[bytes] = []
+    while True:
+        message = await receive()
+        if message['type'] == 'http.disconnect':
+            return None
+        parts.append(message.get('body', b''))
+        if not message.get('more_body', False):
+            return b''.join(parts)
+
+
+async def _lifespan(receive: _Receive, send: _Send) -> None:
+    # Nothing to set up or tear down; acknowledging lets ASGI servers that run lifespan carry on.
+    while True:
+        message = await receive()
+        await send({'type': f'{message["type"]}.complete'})
+        if message['type'] == 'lifespan.shutdown':
+            return
+
+
+def _error(status: int, payload: Mapping[str, Any]) -> _Response:
+    return _Response(status, _json_bytes(payload), {**_json_headers(), 'x-request-id': new_request_id()})
+
+
+def _unauthorized() -> _Response:
+    # The message never repeats the key that was sent.
+    return _error(401, error_json('Invalid API Key', code='invalid_api_key'))
+
+
+def _method_not_allowed(method: str, path: str, allowed: str) -> _Response:
+    response = _error(405, error_json(f'{method} is not allowed on {path}', code='method_not_allowed'))
+    response.headers['allow'] = allowed
+    return response
+
+
+def _json_headers() -> dict[str, str]:
+    return {'content-type': 'application/json'}
+
+
+def _json_bytes(payload: Mapping[str, Any]) -> bytes:
+    return dumps_compact(payload).encode()
+
+
+def _encode_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode('latin-1'), value.encode('latin-1')) for name, value in headers.items()]
+
+
+def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+def _clamp(index: int | None, last: int) -> int | None:
+    return None if index is None else max(0, min(index, last))
+
+
+def _duration(seconds: float) -> str:
+    """Format like Groq's reset headers, e.g. `2m59.56s` or `7.66s`."""
+    minutes, rest = divmod(seconds, 60)
+    return f'{int(minutes)}m{rest:.2f}s' if minutes else f'{rest:.2f}s'

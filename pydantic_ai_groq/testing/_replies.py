@@ -1,0 +1,129 @@
+"""What the emulator should answer: successful replies, tool calls, usage and HTTP faults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ('ErrorReply', 'Reply', 'ToolCallReply', 'Usage')
+
+
+@dataclass
+class ToolCallReply:
+    """One function call the emulated model makes.
+
+    Attributes:
+        name: Name of the called function.
+        arguments: A dict is sent as compact JSON; a string is sent unchanged, so tests can send
+            `''`, `'null'` or invalid JSON on purpose.
+        id: The tool call id; when `None` a Groq-style id is generated.
+    """
+
+    name: str
+    arguments: str | dict[str, Any]
+    id: str | None = None
+
+
+@dataclass
+class Usage:
+    """Token usage and timings reported for a reply.
+
+    Attributes:
+        prompt_tokens: Tokens in the prompt.
+        completion_tokens: Tokens generated, reasoning included.
+        reasoning_tokens: Sent as `usage.completion_tokens_details.reasoning_tokens` when set.
+        cached_tokens: Sent as `usage.prompt_tokens_details.cached_tokens` when set.
+        dram_cached_tokens: Sent as `x_groq.usage.dram_cached_tokens` when set.
+        sram_cached_tokens: Sent as `x_groq.usage.sram_cached_tokens` when set.
+        queue_time: Seconds the request waited in Groq's queue.
+        prompt_time: Seconds spent processing the prompt.
+        completion_time: Seconds spent generating.
+    """
+
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+    dram_cached_tokens: int | None = None
+    sram_cached_tokens: int | None = None
+    queue_time: float = 0.01
+    prompt_time: float = 0.002
+    completion_time: float = 0.02
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class Reply:
+    """A successful chat completion, sent as one JSON body or as a server-sent-events stream.
+
+    Attributes:
+        text: The message content.
+        reasoning: The model's reasoning, sent as `message.reasoning` or as `reasoning` deltas.
+        tool_calls: Function calls, sent after the content when streaming.
+        finish_reason: Defaults to `'tool_calls'` when there are tool calls, else `'stop'`.
+        usage: Defaults to an estimate from the words of the request and of the reply.
+        model: Defaults to the model named in the request.
+        id: The completion id; defaults to a generated `chatcmpl-<uuid>`.
+        created: Unix time of the completion; defaults to now.
+        service_tier: Reported service tier.
+        system_fingerprint: Reported system fingerprint.
+        chunk_size: Streaming only: characters per text, reasoning or arguments delta. `None` splits text
+            into words (each with the whitespace that follows it) and sends tool arguments in one delta.
+        headers: Extra response headers, overriding the emulator's defaults.
+        delay: Seconds to wait before sending anything, to let clients time out.
+        chunk_delay: Streaming only: seconds to wait between chunks.
+        cut_after: Streaming only: end the stream after this many data chunks, without the finish chunk
+            and without `[DONE]`.
+        malformed_after: Streaming only: after this many data chunks, send one line that is not JSON,
+            then carry on normally.
+        stream_error: Streaming only: the `error` object of an `event: error` sent after
+            `stream_error_after` data chunks, which ends the stream.
+        stream_error_after: Streaming only: data chunks sent before `stream_error`.
+    """
+
+    text: str | None = None
+    reasoning: str | None = None
+    tool_calls: Sequence[ToolCallReply] = ()
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    model: str | None = None
+    id: str | None = None
+    created: int | None = None
+    service_tier: str = 'on_demand'
+    system_fingerprint: str = 'fp_emulator'
+    chunk_size: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict[str, str])
+    delay: float = 0.0
+    chunk_delay: float = 0.0
+    cut_after: int | None = None
+    malformed_after: int | None = None
+    stream_error: Mapping[str, Any] | None = None
+    stream_error_after: int = 0
+
+    def __post_init__(self) -> None:
+        # A zero or negative size would make the chunking loop never advance.
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise ValueError(f'chunk_size must be at least 1, got {self.chunk_size}')
+
+
+@dataclass
+class ErrorReply:
+    """An HTTP error response.
+
+    Attributes:
+        status: The HTTP status code.
+        body: A mapping is sent as JSON, a string as plain text; `None` sends Groq's usual error body
+            for `status`.
+        headers: Extra response headers, e.g. `{'retry-after': '2'}`.
+        delay: Seconds to wait before sending anything.
+    """
+
+    status: int
+    body: Mapping[str, Any] | str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict[str, str])
+    delay: float = 0.0
