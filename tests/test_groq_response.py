@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import anyio
 import pytest
 from dirty_equals import IsStr
 from inline_snapshot import snapshot
@@ -244,3 +245,18 @@ async def test_iterating_again_continues(emulator: GroqEmulator, model: GroqMode
         rest = [event async for event in stream]
     assert rest == [PartDeltaEvent(0, TextPartDelta('b ')), PartDeltaEvent(0, TextPartDelta('c'))]
     assert stream.get().text == 'a b c'
+
+
+async def test_cancelled_stream_keeps_what_arrived():
+    emulator = GroqEmulator([Reply(text='one two three four five six', chunk_delay=0.15)])
+    with emulator.serve() as base_url:
+        model = GroqModel('llama-3.3-70b-versatile', api_key='k', base_url=base_url, max_retries=0)
+        with anyio.move_on_after(0.4) as scope:
+            async with model.request_stream(PROMPT, None, PARAMS) as stream:
+                async for _ in stream:
+                    pass
+        await model.client.close()
+    assert scope.cancelled_caught
+    text = stream.get().text
+    assert text is not None and 'one two three four five six'.startswith(text) and text != 'one two three four five six'
+    assert stream.get().finish_reason is None
