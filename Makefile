@@ -39,9 +39,13 @@ format: install  ## Fix what ruff can fix and format the code
 	$(VENV_BIN)/ruff check --fix .
 	$(VENV_BIN)/ruff format .
 
+EXAMPLES := weather_agent structured_extraction stream_structured stream_events
+
 .PHONY: demo
-demo: install  ## Stream a tool call and an answer: from Groq with GROQ_API_KEY, else from the built-in emulator
-	$(VENV_BIN)/python examples/stream_events.py
+demo: install  ## Run the examples: on Groq with GROQ_API_KEY set, else on the built-in emulator
+	@for example in $(EXAMPLES); do \
+		echo "=== examples/$$example.py"; $(VENV_BIN)/python examples/$$example.py || exit 1; echo; \
+	done
 
 .PHONY: bench
 bench: install  ## Benchmarks: our cost as ratios against the raw groq SDK, measured in the same run

@@ -8,9 +8,8 @@ Talks to Groq when GROQ_API_KEY is set, else to the built-in emulator (no key, n
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-from collections.abc import Iterator
+
+from _backend import demo_model
 
 from pydantic_ai_groq import (
     ModelMessage,
@@ -25,10 +24,8 @@ from pydantic_ai_groq import (
     ToolDefinition,
     ToolReturnPart,
 )
-from pydantic_ai_groq.models.groq import GroqModel
-from pydantic_ai_groq.testing import GroqEmulator, Reply, ToolCallReply
+from pydantic_ai_groq.testing import Reply, ToolCallReply
 
-MODEL_NAME = 'llama-3.3-70b-versatile'
 WEATHER_TOOL = ToolDefinition(
     'get_weather',
     {
@@ -45,21 +42,10 @@ def get_weather(city: str) -> str:
     return f'Sunny, 22°C in {city}'
 
 
-@contextlib.contextmanager
-def groq_model() -> Iterator[GroqModel]:
-    if os.environ.get('GROQ_API_KEY'):
-        print(f'Talking to Groq ({MODEL_NAME}): GROQ_API_KEY is set.\n')
-        yield GroqModel(MODEL_NAME)
-        return
-    print('No GROQ_API_KEY: talking to the built-in Groq emulator on a loopback port.\n')
-    emulator = GroqEmulator(
-        [
-            Reply(tool_calls=[ToolCallReply('get_weather', {'city': 'Paris'})], chunk_size=6, chunk_delay=0.03),
-            Reply(text='It is sunny in Paris today, 22°C: a good day for a walk by the Seine.', chunk_delay=0.03),
-        ]
-    )
-    with emulator.serve() as base_url:
-        yield GroqModel(MODEL_NAME, api_key='emulator-key', base_url=base_url)
+OFFLINE_SCRIPT = [
+    Reply(tool_calls=[ToolCallReply('get_weather', {'city': 'Paris'})], chunk_size=6, chunk_delay=0.03),
+    Reply(text='It is sunny in Paris today, 22°C: a good day for a walk by the Seine.', chunk_delay=0.03),
+]
 
 
 def print_event(event: PartStartEvent | PartDeltaEvent) -> None:
@@ -80,7 +66,7 @@ def print_event(event: PartStartEvent | PartDeltaEvent) -> None:
 
 
 async def main() -> None:
-    with groq_model() as model:
+    with demo_model(OFFLINE_SCRIPT) as model:
         messages: list[ModelMessage] = [
             ModelRequest.user_text_prompt('What is the weather in Paris?', instructions='Use the tools you have.')
         ]

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._run import capture_run_messages
+from .agent import Agent, AgentEventStream, EndStrategy
 from .exceptions import (
     AgentGroqError,
     ModelAPIError,
     ModelHTTPError,
+    ModelRetry,
     UnexpectedModelBehavior,
     UsageLimitExceeded,
     UserError,
@@ -21,6 +24,9 @@ from .messages import (
     BinaryContent,
     BuiltinToolCallPart,
     BuiltinToolReturnPart,
+    FinalResultEvent,
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
     ImageUrl,
     ModelMessage,
     ModelMessagesTypeAdapter,
@@ -40,19 +46,28 @@ from .messages import (
     UserPromptPart,
 )
 from .models import Model, ModelRequestParameters, StreamedResponse, infer_model
-from .output import OutputObjectDefinition
+from .output import NativeOutput, OutputObjectDefinition, PromptedOutput, ToolOutput
+from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult
 from .settings import ModelSettings
-from .tools import ToolDefinition
-from .usage import RequestUsage, RunUsage
+from .tools import RunContext, Tool, ToolDefinition
+from .usage import RequestUsage, RunUsage, UsageLimits
 
 if TYPE_CHECKING:
     from .models.groq import GroqModel, GroqModelSettings
 
 __all__ = (
+    'Agent',
+    'AgentEventStream',
     'AgentGroqError',
+    'AgentRunResult',
+    'AgentRunResultEvent',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'EndStrategy',
+    'FinalResultEvent',
+    'FunctionToolCallEvent',
+    'FunctionToolResultEvent',
     'GroqModel',
     'GroqModelSettings',
     'ImageUrl',
@@ -64,27 +79,36 @@ __all__ = (
     'ModelRequest',
     'ModelRequestParameters',
     'ModelResponse',
+    'ModelRetry',
     'ModelSettings',
+    'NativeOutput',
     'OutputObjectDefinition',
     'PartDeltaEvent',
     'PartStartEvent',
+    'PromptedOutput',
     'RequestUsage',
     'RetryPromptPart',
+    'RunContext',
     'RunUsage',
     'StreamedResponse',
+    'StreamedRunResult',
     'SystemPromptPart',
     'TextPart',
     'TextPartDelta',
     'ThinkingPart',
     'ThinkingPartDelta',
+    'Tool',
     'ToolCallPart',
     'ToolCallPartDelta',
     'ToolDefinition',
+    'ToolOutput',
     'ToolReturnPart',
     'UnexpectedModelBehavior',
     'UsageLimitExceeded',
+    'UsageLimits',
     'UserError',
     'UserPromptPart',
+    'capture_run_messages',
     'infer_model',
 )
 

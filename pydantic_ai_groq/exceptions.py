@@ -13,6 +13,7 @@ __all__ = (
     'AgentGroqError',
     'ModelAPIError',
     'ModelHTTPError',
+    'ModelRetry',
     'UnexpectedModelBehavior',
     'UsageLimitExceeded',
     'UserError',
@@ -177,3 +178,7 @@ def error_object(body: object) -> dict[str, Any] | None:
         if isinstance(error, dict):
             return error  # pyright: ignore[reportUnknownVariableType]
     return None
+
+
+class ModelRetry(AgentGroqError):
+    """Raised by a tool or an output validator to ask the model to try again; the message is sent to the model."""

@@ -25,7 +25,10 @@ __all__ = (
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'FinalResultEvent',
     'FinishReason',
+    'FunctionToolCallEvent',
+    'FunctionToolResultEvent',
     'ImageUrl',
     'ModelMessage',
     'ModelMessagesTypeAdapter',
@@ -478,3 +481,44 @@ class PartDeltaEvent:
 
 ModelResponseStreamEvent: TypeAlias = Annotated[PartStartEvent | PartDeltaEvent, pydantic.Discriminator('event_kind')]
 """An event of a streamed model response."""
+
+
+# --- agent run events --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class FunctionToolCallEvent:
+    """The agent is about to run a function tool the model called.
+
+    Attributes:
+        part: The tool call.
+    """
+
+    part: ToolCallPart
+    event_kind: Literal['function_tool_call'] = 'function_tool_call'
+
+
+@dataclass(slots=True)
+class FunctionToolResultEvent:
+    """A function tool call finished: its return, or the retry prompt sent back instead.
+
+    Attributes:
+        result: What goes back to the model for this call.
+    """
+
+    result: ToolReturnPart | RetryPromptPart
+    event_kind: Literal['function_tool_result'] = 'function_tool_result'
+
+
+@dataclass(slots=True)
+class FinalResultEvent:
+    """The response being received carries the final result.
+
+    Attributes:
+        tool_name: The output tool that carries it, or `None` for a text or JSON answer.
+        tool_call_id: That tool call's id.
+    """
+
+    tool_name: str | None
+    tool_call_id: str | None
+    event_kind: Literal['final_result'] = 'final_result'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from .exceptions import UserError
 
@@ -43,6 +43,10 @@ class ModelSettings(TypedDict, total=False):
 
     parallel_tool_calls: bool
     """Whether the model may call several tools in one response (sent only with tools)."""
+
+    tool_choice: Literal['auto', 'none', 'required'] | list[str]
+    """Which tools the model may call: `auto`, `none`, `required`, or a list of tool names (one name forces
+    that tool; several send only those tools, with `required`)."""
 
     extra_headers: dict[str, str]
     """Extra HTTP headers for the request."""

@@ -1,11 +1,27 @@
-"""Tool definitions: what the model is told about a tool it may call."""
+"""Tools the model may call: `Tool`, the `RunContext` they receive, and `ToolDefinition`."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
-__all__ = ('ToolDefinition', 'ToolKind')
+from typing_extensions import TypeVar
+
+from ._function_schema import DocstringFormat, FunctionSchema, callable_name, function_schema
+from .exceptions import UserError
+
+if TYPE_CHECKING:
+    from .messages import ModelMessage, UserContent
+    from .models import Model
+    from .usage import RunUsage
+
+__all__ = ('AgentDepsT', 'DocstringFormat', 'RunContext', 'Tool', 'ToolDefinition', 'ToolKind')
+
+AgentDepsT = TypeVar('AgentDepsT', default=None, contravariant=True)
+"""The type of the dependencies an agent hands its tools through `RunContext.deps`."""
 
 ToolKind = Literal['function', 'output']
 """`function` tools run on our side; `output` tools end the run with structured output."""
@@ -30,3 +46,145 @@ class ToolDefinition:
     description: str = ''
     kind: ToolKind = 'function'
     strict: bool | None = None
+
+
+@dataclass
+class RunContext(Generic[AgentDepsT]):
+    """What a tool (or output validator) gets to know about the run it is called in.
+
+    Attributes:
+        deps: The dependencies the run was given.
+        model: The model the run uses.
+        usage: Usage of the run so far.
+        messages: The messages of the run so far.
+        prompt: The user prompt the run started with.
+        retry: How many times the current tool (or output) has been retried.
+        max_retries: How many retries the current tool (or output) is allowed.
+        tool_name: The name of the tool being called, if any.
+        tool_call_id: The id of the tool call being answered, if any.
+        run_step: The number of model requests made so far in the run.
+    """
+
+    deps: AgentDepsT
+    model: Model
+    usage: RunUsage
+    messages: list[ModelMessage] = field(default_factory=list['ModelMessage'])
+    prompt: str | Sequence[UserContent] | None = None
+    retry: int = 0
+    max_retries: int = 0
+    tool_name: str | None = None
+    tool_call_id: str | None = None
+    run_step: int = 0
+
+    def with_tool(
+        self, tool_name: str, tool_call_id: str | None, retry: int, max_retries: int
+    ) -> RunContext[AgentDepsT]:
+        """A copy of this context for one call of a tool.
+
+        Args:
+            tool_name: The tool being called.
+            tool_call_id: The id of the call.
+            retry: How many times the tool has been retried.
+            max_retries: How many retries the tool is allowed.
+
+        Returns:
+            A new context; this one is left unchanged.
+        """
+        return dataclasses.replace(
+            self, tool_name=tool_name, tool_call_id=tool_call_id, retry=retry, max_retries=max_retries
+        )
+
+
+_TOOL_NAME = re.compile(r'[a-zA-Z0-9_-]{1,64}')
+
+
+class Tool(Generic[AgentDepsT]):
+    """A Python function the model may call.
+
+    The function's signature gives the JSON schema of the arguments and how they are validated;
+    its docstring gives the tool's description and those of its parameters.
+
+    Attributes:
+        function: The function as given.
+        name: The name the model calls the tool by.
+        description: What the tool does, as the model is told.
+        max_retries: How many times the model may retry a failed call; `None` uses the agent's default.
+        takes_ctx: Whether the function takes a `RunContext` as its first argument.
+        strict: Ask for strict schema adherence where the model supports it; `None` leaves it unset.
+        function_schema: The function's arguments schema, validator and caller.
+    """
+
+    function: Callable[..., Any]
+    name: str
+    description: str
+    max_retries: int | None
+    takes_ctx: bool
+    strict: bool | None
+    function_schema: FunctionSchema
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        takes_ctx: bool | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        docstring_format: DocstringFormat = 'auto',
+        require_parameter_descriptions: bool = False,
+    ) -> None:
+        """Read a function into a tool.
+
+        Args:
+            function: A function, async function, `functools.partial`, bound method or callable object.
+                Its parameters must be named (no `*args`, `**kwargs` or positional-only parameters).
+            takes_ctx: Whether the first parameter is a `RunContext`; `None` detects it from the annotation.
+            name: The tool's name; defaults to the function's name. Must match `^[a-zA-Z0-9_-]{1,64}$`.
+            description: What the tool does; defaults to the docstring's summary and body.
+            max_retries: How many times the model may retry a failed call; `None` uses the agent's default.
+            strict: Ask for strict schema adherence where the model supports it.
+            docstring_format: How the docstring is written: `google`, `numpy`, `sphinx` or `auto`.
+            require_parameter_descriptions: Fail when a parameter has no description.
+
+        Raises:
+            UserError: The function can't be a tool, or the name or `max_retries` is invalid.
+        """
+        schema = function_schema(
+            function,
+            takes_ctx=takes_ctx,
+            docstring_format=docstring_format,
+            require_parameter_descriptions=require_parameter_descriptions,
+        )
+        name = callable_name(function) if name is None else name
+        if not _TOOL_NAME.fullmatch(name):
+            raise UserError(
+                f'Tool name {name!r} is invalid: Groq requires tool names to match ^[a-zA-Z0-9_-]{{1,64}}$ '
+                f"(1 to 64 letters, digits, '_' or '-'); pass `name=` to choose one"
+            )
+        if max_retries is not None and max_retries < 0:
+            raise UserError(f'Tool {name!r}: max_retries must be >= 0 or None, got {max_retries}')
+        self.function = function
+        self.name = name
+        self.description = schema.description if description is None else description
+        self.max_retries = max_retries
+        self.takes_ctx = schema.takes_ctx
+        self.strict = strict
+        self.function_schema = schema
+
+    @property
+    def tool_def(self) -> ToolDefinition:
+        """The tool as offered to the model."""
+        return ToolDefinition(
+            name=self.name,
+            parameters_json_schema=self.function_schema.json_schema,
+            description=self.description,
+            kind='function',
+            strict=self.strict,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f'{type(self).__name__}(name={self.name!r}, takes_ctx={self.takes_ctx}, '
+            f'max_retries={self.max_retries}, strict={self.strict})'
+        )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ('RequestUsage', 'RunUsage')
+from .exceptions import UsageLimitExceeded
+
+__all__ = ('RequestUsage', 'RunUsage', 'UsageLimits')
 
 
 def _add_details(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
@@ -87,3 +89,49 @@ class RunUsage:
             output_tokens=self.output_tokens + other.output_tokens,
             details=_add_details(self.details, other.details),
         )
+
+
+@dataclass
+class UsageLimits:
+    """Limits on a run's usage; exceeding one raises `UsageLimitExceeded` naming the limit and the figure.
+
+    Attributes:
+        request_limit: Most model requests in a run (checked before each request).
+        tool_calls_limit: Most function tool calls executed in a run (checked before running them).
+        input_tokens_limit: Most input tokens over the run (checked after each response).
+        output_tokens_limit: Most output tokens over the run (checked after each response).
+        total_tokens_limit: Most input plus output tokens over the run (checked after each response).
+    """
+
+    request_limit: int | None = 50
+    tool_calls_limit: int | None = None
+    input_tokens_limit: int | None = None
+    output_tokens_limit: int | None = None
+    total_tokens_limit: int | None = None
+
+    def check_before_request(self, usage: RunUsage) -> None:
+        """Raise if one more request would go past `request_limit`, or tokens are already past theirs."""
+        if self.request_limit is not None and usage.requests + 1 > self.request_limit:
+            raise UsageLimitExceeded(
+                f'The next request would exceed the request_limit of {self.request_limit} '
+                f'(requests made: {usage.requests})'
+            )
+        self.check_tokens(usage)
+
+    def check_tokens(self, usage: RunUsage) -> None:
+        """Raise if the tokens used so far are past a token limit."""
+        for name, limit, used in (
+            ('input_tokens_limit', self.input_tokens_limit, usage.input_tokens),
+            ('output_tokens_limit', self.output_tokens_limit, usage.output_tokens),
+            ('total_tokens_limit', self.total_tokens_limit, usage.total_tokens),
+        ):
+            if limit is not None and used > limit:
+                raise UsageLimitExceeded(f'Exceeded the {name} of {limit} ({name.removesuffix("_limit")}={used})')
+
+    def check_before_tool_calls(self, usage: RunUsage, count: int) -> None:
+        """Raise if running `count` more tool calls would go past `tool_calls_limit`."""
+        if self.tool_calls_limit is not None and usage.tool_calls + count > self.tool_calls_limit:
+            raise UsageLimitExceeded(
+                f'The next {count} tool call(s) would exceed the tool_calls_limit of {self.tool_calls_limit} '
+                f'(tool_calls={usage.tool_calls})'
+            )

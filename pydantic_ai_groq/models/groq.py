@@ -20,6 +20,7 @@ import groq
 import httpx
 import pydantic_core
 
+from .._json_schema import is_strict_compatible
 from .._parts_manager import wire_tool_args
 from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError, error_object
 from ..messages import (
@@ -251,12 +252,15 @@ class GroqModel(Model):
             body['stream'] = True
         tool_defs = params.tool_defs
         if tool_defs:
+            tool_choice, tool_defs = _tool_choice(settings.get('tool_choice'), tool_defs, params.allow_text_output)
             body['tools'] = [_map_tool_definition(tool) for tool in tool_defs]
-            body['tool_choice'] = 'auto' if params.allow_text_output else 'required'
+            body['tool_choice'] = tool_choice
             if 'parallel_tool_calls' in settings:
                 body['parallel_tool_calls'] = settings['parallel_tool_calls']
+        elif settings.get('tool_choice', 'none') not in ('none', 'auto'):
+            raise UserError(f'Model setting tool_choice={settings["tool_choice"]!r} needs tools, and none are offered.')
         if params.output_mode == 'native':
-            body['response_format'] = _json_schema_response_format(params)
+            body['response_format'] = _json_schema_response_format(params, self._model_name)
         elif params.output_mode == 'prompted':
             body['response_format'] = {'type': 'json_object'}
         for key, body_field in _BODY_FIELD_BY_SETTING.items():
@@ -524,15 +528,49 @@ def _map_tool_definition(tool: ToolDefinition) -> dict[str, Any]:
     return {'type': 'function', 'function': function}
 
 
-def _json_schema_response_format(params: ModelRequestParameters) -> dict[str, Any]:
+def _tool_choice(
+    setting: object, tool_defs: list[ToolDefinition], allow_text_output: bool
+) -> tuple[str | dict[str, Any], list[ToolDefinition]]:
+    """Groq's `tool_choice` and the tools to send, from the `tool_choice` setting."""
+    if setting is None:
+        return ('auto' if allow_text_output else 'required'), tool_defs
+    if setting in ('auto', 'none', 'required'):
+        return cast(str, setting), tool_defs
+    available = [tool.name for tool in tool_defs]
+    if isinstance(setting, list) and setting and all(isinstance(name, str) for name in cast(list[object], setting)):
+        names = cast(list[str], setting)
+        unknown = [name for name in names if name not in available]
+        if unknown:
+            raise UserError(
+                f'Model setting tool_choice names unknown tool(s) {", ".join(unknown)}; '
+                f'available tools: {", ".join(available)}.'
+            )
+        if len(names) == 1:
+            return {'type': 'function', 'function': {'name': names[0]}}, tool_defs
+        return 'required', [tool for tool in tool_defs if tool.name in names]
+    raise UserError(
+        f"Model setting tool_choice={setting!r} is not allowed; use 'auto', 'none', 'required' "
+        'or a non-empty list of tool names.'
+    )
+
+
+def _supports_strict_json_schema(model_name: str) -> bool:
+    # Groq honours strict json_schema only on these models; elsewhere `strict` is best effort.
+    return model_name.startswith('openai/gpt-oss')
+
+
+def _json_schema_response_format(params: ModelRequestParameters, model_name: str) -> dict[str, Any]:
     output = params.output_object
     if output is None:
         raise UserError("output_mode='native' needs an output_object (the JSON schema to answer with).")
     json_schema: dict[str, Any] = {'name': output.name or 'final_result', 'schema': output.json_schema}
     if output.description:
         json_schema['description'] = output.description
-    if output.strict is not None:
-        json_schema['strict'] = output.strict
+    strict = output.strict
+    if strict is None and _supports_strict_json_schema(model_name) and is_strict_compatible(output.json_schema):
+        strict = True
+    if strict is not None:
+        json_schema['strict'] = strict
     return {'type': 'json_schema', 'json_schema': json_schema}
 
 

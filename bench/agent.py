@@ -1,0 +1,591 @@
+"""`Agent` runs against the hand-written raw-SDK code that does the same job, on the same canned bytes.
+
+- tool round trip: `agent.run` with one plain sync tool, two non-streamed replies (a tool call,
+  then the answer), against the loop people write with the SDK alone (create, read
+  `message.tool_calls`, `json.loads`, call the function, append two messages, create again).
+- streamed text: `run_stream` + `stream_text(delta=True)` against `create(stream=True)` and
+  concatenating `chunk.choices[0].delta.content`.
+- `stream_output`: the time per chunk of partially validated structured output, at 1,000 and
+  4,000 chunks (linear means the per-chunk time does not grow with the stream).
+- memory: 1,000 tool round trips in flight together in one task group, `tracemalloc` peak.
+
+Both contenders share the client, the transport and the bytes; each check runs before timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import json
+import re
+import tracemalloc
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import anyio
+import groq
+import httpx
+import pydantic
+
+from pydantic_ai_groq import Agent, Tool
+from pydantic_ai_groq.models.groq import GroqModel
+
+from ._harness import BenchmarkError, Options, PairResult, Row, Target, check_equal, time_pair
+from ._transport import CannedTransport, make_client
+from ._wire import MODEL, Canned, text_stream
+
+__all__ = ('run',)
+
+PROMPT = 'What is the weather in Paris?'
+ANSWER = 'The weather in Paris is sunny with a temperature of 22C.'
+TOOL_CALL_ID = '48f5r72yf'
+CONCURRENT_RUNS = 1000
+
+_ID = 'chatcmpl-1c4c9457-f822-4c0f-8ab2-11731f132736'
+_REQUEST_ID = 'req_01kg5pv0kwfw490qzzv1h4y0ef'
+_CREATED = 1769718252
+_FINGERPRINT = 'fp_f08cd12a81'
+_OUTPUT_CALL_ID = 'fc_299e8414-9e94-4d9c-bd06-c096f8919768'
+_TEXT = (
+    'the quick brown fox jumps over a lazy dog while Groq streams tokens at speed and every '
+    'chunk carries one small piece of text , which the client must parse , map and hand on .'
+)
+_WORDS = _TEXT.split(' ')
+
+
+def get_weather(city: str) -> str:
+    """Get the current weather for a city."""
+    return f'Sunny, 22C in {city}'
+
+
+# The `tools` a user of the SDK alone writes by hand; checked below to equal what the agent sends.
+RAW_TOOLS: Any = [
+    {
+        'type': 'function',
+        'function': {
+            'name': 'get_weather',
+            'description': 'Get the current weather for a city.',
+            'parameters': {
+                'type': 'object',
+                'properties': {'city': {'type': 'string'}},
+                'required': ['city'],
+                'additionalProperties': False,
+            },
+        },
+    }
+]
+
+
+class Article(pydantic.BaseModel):
+    title: str
+    summary: str
+    tags: list[str]
+
+
+class Item(pydantic.BaseModel):
+    name: str
+    qty: int
+
+
+class Inventory(pydantic.BaseModel):
+    items: list[Item]
+
+
+# --- canned replies -------------------------------------------------------------------------------
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(',', ':'), ensure_ascii=False)
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    return {
+        'queue_time': 0.074632146,
+        'prompt_tokens': prompt_tokens,
+        'prompt_time': 0.021367561,
+        'completion_tokens': completion_tokens,
+        'completion_time': 0.066902777,
+        'total_tokens': prompt_tokens + completion_tokens,
+        'total_time': 0.088270338,
+    }
+
+
+def _completion(message: dict[str, Any], finish_reason: str, prompt_tokens: int, completion_tokens: int) -> Canned:
+    """A non-streamed chat completion shaped like `tool_call_round_trip.json`."""
+    body = {
+        'id': _ID,
+        'object': 'chat.completion',
+        'created': _CREATED,
+        'model': MODEL,
+        'choices': [{'index': 0, 'message': message, 'logprobs': None, 'finish_reason': finish_reason}],
+        'usage': _usage(prompt_tokens, completion_tokens),
+        'usage_breakdown': None,
+        'system_fingerprint': _FINGERPRINT,
+        'x_groq': {'id': _REQUEST_ID, 'seed': 948025449},
+        'service_tier': 'on_demand',
+    }
+    call = (message.get('tool_calls') or [None])[0]
+    return Canned(
+        body=_dumps(body).encode(),
+        content_type='application/json',
+        text=message.get('content'),
+        tool_name=call and call['function']['name'],
+        tool_args=call and call['function']['arguments'],
+        tool_call_id=call and call['id'],
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        finish_reason=finish_reason,
+        events=0,
+    )
+
+
+def _weather_replies() -> tuple[Canned, Canned]:
+    """The tool call `get_weather({"city":"Paris"})`, then the answer."""
+    call = {
+        'id': TOOL_CALL_ID,
+        'type': 'function',
+        'function': {'name': 'get_weather', 'arguments': '{"city":"Paris"}'},
+    }
+    first = _completion({'role': 'assistant', 'tool_calls': [call]}, 'tool_calls', 717, 29)
+    second = _completion({'role': 'assistant', 'content': ANSWER}, 'stop', 774, 15)
+    return first, second
+
+
+def _chunk(delta: dict[str, Any], *, finish_reason: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        'id': _ID,
+        'object': 'chat.completion.chunk',
+        'created': _CREATED,
+        'model': MODEL,
+        'system_fingerprint': _FINGERPRINT,
+        'choices': [{'index': 0, 'delta': delta, 'logprobs': None, 'finish_reason': finish_reason}],
+        **extra,
+    }
+
+
+def _output_stream(args: str, n_fragments: int) -> Canned:
+    """A streamed `final_result` tool call whose arguments `args` arrive in `n_fragments` pieces (as in `_wire`)."""
+    cuts = [len(args) * i // n_fragments for i in range(n_fragments + 1)]
+    fragments = [args[a:b] for a, b in itertools.pairwise(cuts)]
+    assert len(fragments) == n_fragments and all(fragments), 'arguments too short for that many fragments'
+    head = {
+        'index': 0,
+        'id': _OUTPUT_CALL_ID,
+        'type': 'function',
+        'function': {'name': 'final_result', 'arguments': ''},
+    }
+    usage = _usage(57, n_fragments + 1)
+    chunks = [
+        _chunk({'role': 'assistant', 'content': ''}, x_groq={'id': _REQUEST_ID}),
+        _chunk({'tool_calls': [head]}),
+        *(_chunk({'tool_calls': [{'index': 0, 'function': {'arguments': f}}]}) for f in fragments),
+        _chunk({}, finish_reason='tool_calls', x_groq={'id': _REQUEST_ID, 'usage': usage}, usage=usage),
+    ]
+    body = ''.join(f'data: {_dumps(chunk)}\n\n' for chunk in chunks).encode() + b'data: [DONE]\n\n'
+    return Canned(
+        body=body,
+        content_type='text/event-stream',
+        text=None,
+        tool_name='final_result',
+        tool_args=args,
+        tool_call_id=_OUTPUT_CALL_ID,
+        prompt_tokens=57,
+        completion_tokens=n_fragments + 1,
+        finish_reason='tool_calls',
+        events=len(chunks) + 1,
+    )
+
+
+def _article_args(n_chunks: int) -> str:
+    """An `Article` whose summary holds one word per chunk: the document grows with the stream."""
+    summary = ' '.join(_WORDS[(i * 7) % len(_WORDS)] for i in range(n_chunks))
+    return _dumps({'title': 'Foxes, dogs and fast tokens', 'summary': summary, 'tags': ['fox', 'dog', 'groq']})
+
+
+def _inventory_args(n_chunks: int) -> str:
+    """An `Inventory` of small items, about one item per 7 chunks: the list grows with the stream."""
+    items = [{'name': f'{_WORDS[i % len(_WORDS)]} {i}', 'qty': i % 10} for i in range(n_chunks // 7)]
+    return _dumps({'items': items})
+
+
+# --- transport ------------------------------------------------------------------------------------
+
+
+_TOOL_MESSAGE = re.compile(rb'"role"\s*:\s*"tool"')
+
+
+def _in_turn(body: bytes, n: int) -> int:
+    """The n-th request gets reply n (mod 2): a run's first request the tool call, its second the answer."""
+    return n % 2
+
+
+def _by_role(body: bytes, n: int) -> int:
+    """The answer to a request carrying a `tool` message, else the tool call: right however runs interleave."""
+    return 1 if _TOOL_MESSAGE.search(body) else 0
+
+
+class _RepliesTransport(httpx.AsyncBaseTransport):
+    """Answers each request with one of several canned replies, as `choose(request_body, n)` picks.
+
+    Attributes:
+        requests: How many requests it answered.
+        bodies: The request bodies, when recording (`record=True`).
+    """
+
+    def __init__(self, replies: Sequence[Canned], choose: Callable[[bytes, int], int], record: bool = False) -> None:
+        self._replies = [CannedTransport(canned) for canned in replies]
+        self._choose = choose
+        self.requests = 0
+        self.bodies: list[bytes] | None = [] if record else None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        index = self._choose(body, self.requests)
+        self.requests += 1
+        if self.bodies is not None:
+            self.bodies.append(body)
+        return await self._replies[index].handle_async_request(request)
+
+
+def _client(transport: httpx.AsyncBaseTransport) -> groq.AsyncGroq:
+    return groq.AsyncGroq(
+        api_key='bench',
+        base_url='http://bench.local',
+        http_client=httpx.AsyncClient(transport=transport),
+        max_retries=0,
+    )
+
+
+# --- the contenders -------------------------------------------------------------------------------
+
+
+def _raw_loop(
+    client: groq.AsyncGroq, tool: Callable[..., Awaitable[str]] | None = None
+) -> Callable[[], Awaitable[str]]:
+    """The tool loop written by hand with the SDK; `tool` replaces the sync `get_weather` when given."""
+
+    async def raw() -> str:
+        messages: Any = [{'role': 'user', 'content': PROMPT}]
+        completion = await client.chat.completions.create(
+            model=MODEL, messages=messages, tools=RAW_TOOLS, tool_choice='auto'
+        )
+        message = completion.choices[0].message
+        while message.tool_calls:
+            messages.append(
+                {
+                    'role': 'assistant',
+                    'tool_calls': [
+                        {
+                            'id': call.id,
+                            'type': 'function',
+                            'function': {'name': call.function.name, 'arguments': call.function.arguments},
+                        }
+                        for call in message.tool_calls
+                    ],
+                }
+            )
+            for call in message.tool_calls:
+                args = json.loads(call.function.arguments)
+                result = await tool(**args) if tool is not None else get_weather(**args)
+                messages.append({'role': 'tool', 'tool_call_id': call.id, 'content': result})
+            completion = await client.chat.completions.create(
+                model=MODEL, messages=messages, tools=RAW_TOOLS, tool_choice='auto'
+            )
+            message = completion.choices[0].message
+        assert message.content is not None
+        return message.content
+
+    return raw
+
+
+def _agent_run(agent: Agent[None, Any]) -> Callable[[], Awaitable[str]]:
+    async def ours() -> str:
+        return (await agent.run(PROMPT)).output
+
+    return ours
+
+
+async def _round_trip(options: Options) -> list[Row]:
+    transport = _RepliesTransport(_weather_replies(), _in_turn, record=True)
+    client = _client(transport)
+    model = GroqModel(MODEL, groq_client=client)
+    agent = Agent(model, tools=[get_weather])
+    ours = _agent_run(agent)
+    raw = _raw_loop(client)
+
+    check_equal('round trip, ours vs the canned answer', await ours(), ANSWER)
+    check_equal('round trip, baseline vs the canned answer', await raw(), ANSWER)
+    assert transport.bodies is not None
+    ours_sent = [json.loads(body) for body in transport.bodies[:2]]
+    raw_sent = [json.loads(body) for body in transport.bodies[2:]]
+    check_equal('round trip, requests sent', ours_sent, raw_sent)
+    if 'Sunny, 22C in Paris' not in json.dumps(ours_sent[1]):
+        raise BenchmarkError('the tool result is missing from the second request')
+    transport.bodies = None
+
+    async def get_weather_async(city: str) -> str:
+        """Get the current weather for a city."""
+        return f'Sunny, 22C in {city}'
+
+    ours_async = _agent_run(Agent(model, tools=[Tool(get_weather_async, name='get_weather')]))
+    check_equal('round trip, ours (async tool) vs the canned answer', await ours_async(), ANSWER)
+
+    budget, min_reps = (8, 15) if not options.quick else (1.6, 5)
+    result = await time_pair(ours, raw, budget_s=budget, min_reps=min_reps)
+    async_tool = await time_pair(ours_async, raw, budget_s=budget / 4, min_reps=min_reps)
+    if transport.requests % 2:
+        raise BenchmarkError('a run made an odd number of requests: the replies got out of turn')
+    return [
+        Row(
+            'agent tool round trip (2 requests, sync tool)',
+            result.ours_ns / 1000,
+            result.baseline_ns / 1000,
+            'µs',
+            Target('ratio', 1.0),
+            ratio=result.ratio,
+            notes=[
+                f'{result.reps} interleaved repetitions x {result.inner} runs; ratio = median of paired ratios; '
+                'both send the same two request bodies (checked as JSON) and return the same text',
+                'baseline: create(tools=...), message.tool_calls, json.loads, get_weather(**args) called inline, '
+                'append the assistant and tool messages, create again, message.content',
+                f'ours runs a sync tool in a worker thread (anyio.to_thread.run_sync); with the same tool as '
+                f'`async def` ours takes {async_tool.ours_ns / 1000:,.0f} µs against '
+                f'{async_tool.baseline_ns / 1000:,.0f} µs (ratio {async_tool.ratio:.2f}): the thread hop costs about '
+                f'{(result.ours_ns - async_tool.ours_ns) / 1000:,.0f} µs',
+            ],
+        )
+    ]
+
+
+async def _stream_text(options: Options) -> list[Row]:
+    canned = text_stream(2000)
+    client, _ = make_client(canned)
+    agent = Agent(GroqModel(MODEL, groq_client=client))
+
+    async def ours() -> str:
+        pieces: list[str] = []
+        async with agent.run_stream(PROMPT) as result:
+            async for piece in result.stream_text(delta=True):
+                pieces.append(piece)
+        return ''.join(pieces)
+
+    async def raw() -> str:
+        pieces: list[str] = []
+        stream = await client.chat.completions.create(
+            model=MODEL, messages=[{'role': 'user', 'content': PROMPT}], stream=True
+        )
+        async for chunk in stream:
+            if chunk.choices and (content := chunk.choices[0].delta.content):
+                pieces.append(content)
+        return ''.join(pieces)
+
+    check_equal('stream text, ours vs the canned text', await ours(), canned.text)
+    check_equal('stream text, baseline vs the canned text', await raw(), canned.text)
+    budget, min_reps = (10, 15) if not options.quick else (2, 5)
+    result = await time_pair(ours, raw, budget_s=budget, min_reps=min_reps)
+    return [
+        Row(
+            'agent run_stream + stream_text(delta) (2000 chunks)',
+            result.ours_ns / 1e6,
+            result.baseline_ns / 1e6,
+            'ms',
+            Target('ratio', 0.5),
+            ratio=result.ratio,
+            notes=[
+                f'{result.reps} interleaved repetitions x {result.inner}; ratio = median of paired ratios; '
+                f'per SSE event ({canned.events}): ours {result.ours_ns / canned.events / 1000:.2f} µs, '
+                f'the SDK {result.baseline_ns / canned.events / 1000:.2f} µs',
+            ],
+        )
+    ]
+
+
+# --- stream_output --------------------------------------------------------------------------------
+
+
+def _output_contender(output_type: type[pydantic.BaseModel], canned: Canned) -> Callable[[], Awaitable[Any]]:
+    client, _ = make_client(canned)
+    agent = Agent(GroqModel(MODEL, groq_client=client), output_type=output_type)
+
+    async def ours() -> tuple[int, Any]:
+        count = 0
+        last: Any = None
+        async with agent.run_stream(PROMPT) as result:
+            async for partial in result.stream_output():
+                count += 1
+                last = partial
+        return count, last
+
+    return ours
+
+
+async def _stream_output_pair(
+    output_type: type[pydantic.BaseModel], make_args: Callable[[int], str], budget_s: float, min_reps: int
+) -> tuple[PairResult, Canned, Canned, int]:
+    """Times the 4,000-chunk stream (as 'ours') against the 1,000-chunk one (as 'baseline')."""
+    small, large = (_output_stream(make_args(n), n) for n in (1000, 4000))
+    contenders: list[Callable[[], Awaitable[Any]]] = []
+    partials = 0
+    for canned in (large, small):
+        contender = _output_contender(output_type, canned)
+        count, last = await contender()
+        assert canned.tool_args is not None
+        check_equal(
+            f'stream_output ({canned.events} events), last output',
+            last,
+            output_type.model_validate_json(canned.tool_args),
+        )
+        if count < canned.events // 2:
+            raise BenchmarkError(f'stream_output yielded only {count} partial outputs for {canned.events} events')
+        partials = partials or count
+        contenders.append(contender)
+    result = await time_pair(contenders[0], contenders[1], budget_s=budget_s, min_reps=min_reps, min_sample_ns=0)
+    return result, small, large, partials
+
+
+async def _stream_output(options: Options) -> list[Row]:
+    rows: list[Row] = []
+    quick = options.quick
+    name = 'agent stream_output per chunk, 4000 vs 1000 chunks'
+    if options.wants(name):
+        result, small, large, partials = await _stream_output_pair(
+            Article, _article_args, 1.5 if quick else 6, 5 if quick else 15
+        )
+        per_large = result.ours_ns / large.events / 1000
+        per_small = result.baseline_ns / small.events / 1000
+        assert large.tool_args is not None and small.tool_args is not None
+        rows.append(
+            Row(
+                name,
+                per_large,
+                per_small,
+                'µs',
+                Target('ratio', 1.2),
+                ratio=result.ratio * small.events / large.events,
+                notes=[
+                    f'output_type=Article(title, summary, tags), the summary growing a word per chunk; arguments of '
+                    f'{len(small.tool_args):,} / {len(large.tool_args):,} characters; ours = per chunk at '
+                    f'{large.events} SSE events, baseline = per chunk at {small.events}; ratio = median of paired '
+                    f'ratios x {small.events}/{large.events}',
+                    f'a run yields a partial Article on nearly every chunk ({partials} at 4000); whole runs: '
+                    f'{result.baseline_ns / 1e6:.1f} ms / {result.ours_ns / 1e6:.1f} ms, {result.reps} interleaved '
+                    'repetitions',
+                ],
+            )
+        )
+    parent, name = name, '  stream_output, growing list (context)'
+    if options.wants(parent) or options.wants(name):
+        result, small, large, partials = await _stream_output_pair(
+            Inventory, _inventory_args, 1 if quick else 4, 3 if quick else 5
+        )
+        assert large.tool_args is not None and small.tool_args is not None
+        rows.append(
+            Row(
+                name,
+                result.ours_ns / large.events / 1000,
+                result.baseline_ns / small.events / 1000,
+                'µs',
+                ratio=result.ratio * small.events / large.events,
+                notes=[
+                    f'output_type=Inventory(items: list[Item(name, qty)]), {len(small.tool_args) // 30} / '
+                    f'{len(large.tool_args) // 30} items or so; each chunk validates the whole partial object, '
+                    'every item so far, so the per-chunk cost grows with the list and the whole stream is quadratic '
+                    'in its length: expected, not a target',
+                ],
+            )
+        )
+    return rows
+
+
+# --- memory ---------------------------------------------------------------------------------------
+
+
+class _Gate:
+    """Holds every tool call until `expected` of them have started, so all runs are alive at once."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.started = 0
+        self.event = anyio.Event()
+
+    async def wait(self) -> None:
+        self.started += 1
+        if self.started == self.expected:
+            self.event.set()
+        await self.event.wait()
+
+
+async def _peak_per_run(one_run: Callable[[], Awaitable[str]], gates: list[_Gate], n: int) -> float:
+    """KiB per run of the `tracemalloc` peak (above the baseline) of `n` runs held in flight together."""
+    gates[0] = _Gate(1)
+    check_equal('memory, warm-up run', await one_run(), ANSWER)
+    gates[0] = _Gate(n)
+    done: list[int] = [0]
+
+    async def run_one() -> None:
+        if await one_run() == ANSWER:
+            done[0] += 1
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        async with anyio.create_task_group() as group:
+            for _ in range(n):
+                group.start_soon(run_one)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    if gates[0].started != n or done[0] != n:
+        raise BenchmarkError(f'{gates[0].started} tool calls started and {done[0]} runs finished of {n}')
+    return (peak - base) / n / 1024
+
+
+async def _memory(options: Options) -> list[Row]:
+    n = CONCURRENT_RUNS
+    gates = [_Gate(1)]
+
+    async def get_weather(city: str) -> str:
+        """Get the current weather for a city."""
+        await gates[0].wait()
+        return f'Sunny, 22C in {city}'
+
+    ours_transport = _RepliesTransport(_weather_replies(), _by_role)
+    agent = Agent(GroqModel(MODEL, groq_client=_client(ours_transport)), tools=[get_weather])
+    raw_transport = _RepliesTransport(_weather_replies(), _by_role)
+    raw = _raw_loop(_client(raw_transport), get_weather)
+    ours_kib = await _peak_per_run(_agent_run(agent), gates, n)
+    raw_kib = await _peak_per_run(raw, gates, n)
+    return [
+        Row(
+            f'agent memory per run, {n} tool round trips in flight',
+            ours_kib,
+            raw_kib,
+            'KiB',
+            Target('ours', 40),
+            notes=[
+                f'{n} agent.run tasks in one task group; the async tool waits until all {n} tool calls have '
+                'started, so every run is alive at once; tracemalloc peak minus the baseline (taken after building '
+                'the agent and a warm-up run), divided by the runs',
+                'baseline: the hand-written raw-SDK loop with the same async tool (context, no target)',
+            ],
+        )
+    ]
+
+
+def run(options: Options) -> list[Row]:
+    rows: list[Row] = []
+
+    async def main() -> None:
+        if options.wants('agent tool round trip (2 requests, sync tool)'):
+            rows.extend(await _round_trip(options))
+        if options.wants('agent run_stream + stream_text(delta) (2000 chunks)'):
+            rows.extend(await _stream_text(options))
+        rows.extend(await _stream_output(options))
+        if options.wants(f'agent memory per run, {CONCURRENT_RUNS} tool round trips in flight'):
+            rows.extend(await _memory(options))
+
+    asyncio.run(main())
+    return rows

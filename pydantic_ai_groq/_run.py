@@ -1,0 +1,431 @@
+"""The run loop: request, read the response, run tools or validate output, repeat.
+
+One driver serves `run`, `run_stream` and `run_stream_events`: `AgentRun.events()` yields
+the run's events (model stream events only when streaming) and leaves the output, the
+messages and the usage on the `AgentRun`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Generic, Literal
+
+import anyio
+import pydantic
+import pydantic_core
+from pydantic_core import ErrorDetails
+
+from .exceptions import ModelRetry, UnexpectedModelBehavior, UserError
+from .messages import (
+    FinalResultEvent,
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
+    ModelMessage,
+    ModelRequest,
+    ModelRequestPart,
+    ModelResponse,
+    ModelResponseStreamEvent,
+    PartStartEvent,
+    RetryPromptPart,
+    SystemPromptPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserContent,
+    UserPromptPart,
+)
+from .models import Model, ModelRequestParameters
+from .output import ObjectOutput, OutputSchema, strip_markdown_fence
+from .settings import ModelSettings
+from .tools import AgentDepsT, RunContext, Tool
+from .usage import RunUsage, UsageLimits
+
+__all__ = ('AgentRun', 'AgentStreamEvent', 'EndStrategy', 'OutputValidator', 'SystemPromptFunc', 'capture_run_messages')
+
+EndStrategy = Literal['early', 'exhaustive']
+"""`early`: once the output tool is called, other tools in that response are not run; `exhaustive`: run them all."""
+
+AgentStreamEvent = ModelResponseStreamEvent | FunctionToolCallEvent | FunctionToolResultEvent | FinalResultEvent
+"""An event of a run, before its final `AgentRunResultEvent`."""
+
+SystemPromptFunc = Callable[..., str | Awaitable[str]]
+"""A function (sync or async, optionally taking `RunContext`) returning a prompt or instructions."""
+
+OutputValidator = Callable[..., Any]
+"""A function (sync or async, optionally taking `RunContext` first) that checks or fixes the output."""
+
+NOT_EXECUTED = 'Tool not executed - a final result was already processed.'
+FINAL_RESULT_PROCESSED = 'Final result processed.'
+OUTPUT_TOOL_NOT_USED = 'Output tool not used - a final result was already processed.'
+EMPTY_RESPONSE = 'Responses without text or tool calls are not permitted; answer or call a tool.'
+
+_captured_messages: ContextVar[list[ModelMessage] | None] = ContextVar('_captured_messages', default=None)
+
+
+class capture_run_messages:
+    """Keep the messages of the run started inside the block, even when it fails.
+
+    ```python
+    with capture_run_messages() as messages:
+        try:
+            await agent.run('...')
+        except UnexpectedModelBehavior:
+            print(messages)  # everything sent and received up to the failure
+    ```
+    """
+
+    def __init__(self) -> None:
+        self._messages: list[ModelMessage] = []
+        self._token: Any = None
+
+    def __enter__(self) -> list[ModelMessage]:
+        self._token = _captured_messages.set(self._messages)
+        return self._messages
+
+    def __exit__(self, *args: object) -> None:
+        _captured_messages.reset(self._token)
+
+
+def takes_run_context(function: Callable[..., Any], other_arguments: int = 0) -> bool:
+    """Whether a prompt, instructions or validator function wants `RunContext` before its other arguments.
+
+    Told by the count of positional parameters, so functions need no annotations.
+    """
+    positional = [
+        p
+        for p in inspect.signature(function).parameters.values()
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) > other_arguments
+
+
+async def _call(function: Callable[..., Any], *args: Any) -> Any:
+    if inspect.iscoroutinefunction(function):
+        return await function(*args)
+    return function(*args)
+
+
+@dataclass
+class _Output:
+    value: Any
+    tool_name: str | None
+    tool_call_id: str | None
+
+
+class AgentRun(Generic[AgentDepsT]):
+    """The state of one run and the loop that advances it."""
+
+    def __init__(
+        self,
+        *,
+        model: Model,
+        deps: AgentDepsT,
+        user_prompt: str | Sequence[UserContent] | None,
+        message_history: Sequence[ModelMessage] | None,
+        output_schema: OutputSchema,
+        tools: dict[str, Tool[Any]],
+        model_settings: ModelSettings | None,
+        usage_limits: UsageLimits,
+        params: ModelRequestParameters,
+        end_strategy: EndStrategy,
+        default_retries: int,
+        output_retries: int,
+        output_validators: Sequence[OutputValidator],
+        instructions: Sequence[str | SystemPromptFunc],
+        system_prompts: Sequence[str | SystemPromptFunc],
+    ) -> None:
+        captured = _captured_messages.get()
+        self.messages: list[ModelMessage] = captured if captured is not None else []
+        self.messages.extend(message_history or ())
+        self.new_message_index = len(self.messages)
+        self.usage = RunUsage()
+        self.ctx: RunContext[AgentDepsT] = RunContext(deps, model, self.usage, self.messages, user_prompt)
+        self.model = model
+        self.output_schema = output_schema
+        self.output: _Output | None = None
+        self._user_prompt = user_prompt
+        self._tools = tools
+        self._settings = model_settings
+        self._limits = usage_limits
+        self._params = params
+        self._end_strategy = end_strategy
+        self._default_retries = default_retries
+        self._output_retries = output_retries
+        self._output_validators = output_validators
+        self._instructions = instructions
+        self._system_prompts = system_prompts
+        self._tool_failures: dict[str, int] = {}
+        self._output_failures = 0
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def events(self, *, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
+        """Run to the end, yielding events; model stream events only when `stream` is true."""
+        await self._start()
+        model, settings, params = self.model, self._settings, self._params
+        while True:
+            self._limits.check_before_request(self.usage)
+            self.ctx.run_step += 1
+            final_announced = False
+            if stream:
+                async with model.request_stream(self.messages, settings, params) as streamed:
+                    try:
+                        async for event in streamed:
+                            if (
+                                not final_announced
+                                and isinstance(event, PartStartEvent)
+                                and isinstance(event.part, ToolCallPart)
+                                and event.part.tool_name in self.output_schema.tools
+                            ):
+                                # The output tool is being called: this response should carry the result.
+                                final_announced = True
+                                yield FinalResultEvent(event.part.tool_name, event.part.tool_call_id)
+                            yield event
+                    except BaseException:
+                        # What arrived before the failure stays in the history.
+                        partial = streamed.get()
+                        if partial.parts:
+                            self.messages.append(partial)
+                        raise
+                    response = streamed.get()
+            else:
+                response = await model.request(self.messages, settings, params)
+            self.usage.incr(response.usage)
+            self.messages.append(response)
+            self._limits.check_tokens(self.usage)
+            parts: list[ModelRequestPart] = []
+            async for event in self._handle_response(response, parts):
+                yield event
+            if self.output is not None:
+                if parts:
+                    # Every tool call is answered, so the history can be continued as it is.
+                    self.messages.append(ModelRequest(parts))
+                if not final_announced:
+                    yield FinalResultEvent(self.output.tool_name, self.output.tool_call_id)
+                return
+            self.messages.append(ModelRequest(parts, instructions=await self._render(self._instructions)))
+
+    async def _start(self) -> None:
+        instructions = await self._render(self._instructions)
+        if self._user_prompt is None:
+            last = self.messages[-1] if self.messages else None
+            if not isinstance(last, ModelRequest):
+                raise UserError(
+                    'No user prompt: pass a prompt, or a message_history that ends with a request to answer.'
+                )
+            self.messages[-1] = ModelRequest(last.parts, instructions=instructions)
+            self.new_message_index -= 1
+            return
+        parts: list[ModelRequestPart] = []
+        if not self.messages:
+            for prompt in self._system_prompts:
+                parts.append(SystemPromptPart(await self._render_one(prompt)))
+        parts.append(UserPromptPart(self._user_prompt))
+        self.messages.append(ModelRequest(parts, instructions=instructions))
+
+    async def _render(self, items: Sequence[str | SystemPromptFunc]) -> str | None:
+        texts = [await self._render_one(item) for item in items]
+        joined = '\n\n'.join(text for text in texts if text)
+        return joined or None
+
+    async def _render_one(self, item: str | SystemPromptFunc) -> str:
+        if isinstance(item, str):
+            return item
+        result = await (_call(item, self.ctx) if takes_run_context(item) else _call(item))
+        return result
+
+    # --- one response -------------------------------------------------------------------------
+
+    async def _handle_response(
+        self, response: ModelResponse, parts: list[ModelRequestPart]
+    ) -> AsyncIterator[FunctionToolCallEvent | FunctionToolResultEvent]:
+        if response.finish_reason == 'length':
+            limit = (self._settings or {}).get('max_tokens')
+            raise UnexpectedModelBehavior(
+                'The model output was cut off: the response reached the token limit (finish_reason=length'
+                f'{f", max_tokens={limit}" if limit else ""}). Raise max_tokens or ask for a shorter answer.'
+            )
+        calls = response.tool_calls
+        if calls:
+            async for event in self._handle_tool_calls(calls, parts):
+                yield event
+            return
+        text = response.text
+        if text:
+            await self._handle_text(text, parts)
+            return
+        self._output_failed(EMPTY_RESPONSE, None, None, parts)
+
+    async def _handle_text(self, text: str, parts: list[ModelRequestPart]) -> None:
+        schema = self.output_schema
+        if schema.object_output is not None:
+            output = schema.object_output
+            try:
+                value = output.validate_json(strip_markdown_fence(text))
+            except pydantic.ValidationError as e:
+                self._output_failed(e.errors(include_url=False), None, None, parts, output)
+                return
+            await self._finish(value, None, None, parts, output)
+        elif schema.allow_text:
+            await self._finish(text, None, None, parts, None)
+        else:
+            names = ', '.join(schema.tools)
+            message = f'Plain text responses are not permitted, please include your response in a tool call ({names}).'
+            self._output_failed(message, None, None, parts)
+
+    async def _finish(
+        self,
+        value: Any,
+        tool_name: str | None,
+        tool_call_id: str | None,
+        parts: list[ModelRequestPart],
+        output: ObjectOutput | None,
+    ) -> bool:
+        """Run the output validators; set the output, or add a retry prompt. Returns whether it is final."""
+        try:
+            for validator in self._output_validators:
+                if takes_run_context(validator, other_arguments=1):
+                    value = await _call(validator, self.ctx, value)
+                else:
+                    value = await _call(validator, value)
+        except ModelRetry as e:
+            self._output_failed(e.message, tool_name, tool_call_id, parts, output)
+            return False
+        self.output = _Output(value, tool_name, tool_call_id)
+        return True
+
+    def _output_failed(
+        self,
+        error: str | list[ErrorDetails],
+        tool_name: str | None,
+        tool_call_id: str | None,
+        parts: list[ModelRequestPart],
+        output: ObjectOutput | None = None,
+    ) -> None:
+        limit = self._output_retries
+        if output is not None and output.max_retries is not None:
+            limit = output.max_retries
+        self._output_failures += 1
+        retry = RetryPromptPart(error, tool_name, tool_call_id) if tool_call_id else RetryPromptPart(error, tool_name)
+        if self._output_failures > limit:
+            raise UnexpectedModelBehavior(
+                f'Exceeded maximum output retries ({limit}); the last problem was: {retry.model_response()}'
+            )
+        parts.append(retry)
+
+    async def _handle_tool_calls(
+        self, calls: list[ToolCallPart], parts: list[ModelRequestPart]
+    ) -> AsyncIterator[FunctionToolCallEvent | FunctionToolResultEvent]:
+        answers: list[ModelRequestPart | None] = [None] * len(calls)
+        final = False
+        for index, call in enumerate(calls):
+            output = self.output_schema.tools.get(call.tool_name)
+            if output is None:
+                continue
+            if final:
+                answers[index] = ToolReturnPart(call.tool_name, OUTPUT_TOOL_NOT_USED, call.tool_call_id)
+                continue
+            retry_parts: list[ModelRequestPart] = []
+            try:
+                value = output.validate_json(call.args_as_json_str())
+            except pydantic.ValidationError as e:
+                self._output_failed(e.errors(include_url=False), call.tool_name, call.tool_call_id, retry_parts, output)
+            else:
+                final = await self._finish(value, call.tool_name, call.tool_call_id, retry_parts, output)
+            answers[index] = (
+                ToolReturnPart(call.tool_name, FINAL_RESULT_PROCESSED, call.tool_call_id) if final else retry_parts[0]
+            )
+        to_run: list[int] = []
+        for index, call in enumerate(calls):
+            if answers[index] is not None:
+                continue
+            if final and self._end_strategy == 'early':
+                answers[index] = ToolReturnPart(call.tool_name, NOT_EXECUTED, call.tool_call_id)
+            elif call.tool_name in self._tools:
+                to_run.append(index)
+            else:
+                answers[index] = self._tool_failed(
+                    call, self._unknown_tool_message(call.tool_name), self._default_retries
+                )
+        if to_run:
+            self._limits.check_before_tool_calls(self.usage, len(to_run))
+            for index in to_run:
+                yield FunctionToolCallEvent(calls[index])
+            results = await self._run_tools([calls[index] for index in to_run])
+            for index, result in zip(to_run, results, strict=True):
+                answers[index] = result
+                yield FunctionToolResultEvent(result)
+        parts.extend(answer for answer in answers if answer is not None)
+
+    def _unknown_tool_message(self, name: str) -> str:
+        available = [*self._tools, *self.output_schema.tools]
+        listed = ', '.join(repr(n) for n in available) if available else 'none'
+        return f'Unknown tool name: {name!r}. Available tools: {listed}'
+
+    def _tool_failed(self, call: ToolCallPart, error: str | list[ErrorDetails], max_retries: int) -> RetryPromptPart:
+        failures = self._tool_failures.get(call.tool_name, 0) + 1
+        self._tool_failures[call.tool_name] = failures
+        retry = RetryPromptPart(error, call.tool_name, call.tool_call_id)
+        if failures > max_retries:
+            raise UnexpectedModelBehavior(
+                f'Tool {call.tool_name!r} exceeded its retry limit of {max_retries}; '
+                f'the last error was: {retry.model_response()}'
+            )
+        return retry
+
+    async def _run_tools(self, calls: list[ToolCallPart]) -> list[ToolReturnPart | RetryPromptPart]:
+        if len(calls) == 1:
+            return [await self._run_tool(calls[0])]
+        results: list[ToolReturnPart | RetryPromptPart | BaseException | None] = [None] * len(calls)
+
+        async def run_one(index: int) -> None:
+            try:
+                results[index] = await self._run_tool(calls[index])
+            except Exception as e:  # re-raised below, in call order, without a task-group wrapper
+                results[index] = e
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(calls)):
+                group.start_soon(run_one, index)
+        returns: list[ToolReturnPart | RetryPromptPart] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            assert result is not None
+            returns.append(result)
+        return returns
+
+    async def _run_tool(self, call: ToolCallPart) -> ToolReturnPart | RetryPromptPart:
+        tool = self._tools[call.tool_name]
+        schema = tool.function_schema
+        max_retries = self._default_retries if tool.max_retries is None else tool.max_retries
+        ctx = self.ctx.with_tool(
+            call.tool_name, call.tool_call_id, self._tool_failures.get(call.tool_name, 0), max_retries
+        )
+        try:
+            if isinstance(call.args, dict):
+                args = schema.validate_python(call.args)
+            else:
+                args = schema.validate_json(call.args or '{}')
+            self.usage.tool_calls += 1
+            result = await schema.call(args, ctx)
+        except pydantic.ValidationError as e:
+            return self._tool_failed(call, e.errors(include_url=False), max_retries)
+        except ModelRetry as e:
+            return self._tool_failed(call, e.message, max_retries)
+        self._tool_failures.pop(call.tool_name, None)
+        return ToolReturnPart(call.tool_name, _jsonable(call.tool_name, result), call.tool_call_id)
+
+
+def _jsonable(tool_name: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    try:
+        return pydantic_core.to_jsonable_python(value)
+    except pydantic_core.PydanticSerializationError as e:
+        raise UserError(
+            f'Tool {tool_name!r} returned a {type(value).__name__} that cannot be serialised to JSON ({e}); '
+            'return str, numbers, lists, dicts, pydantic models, dataclasses or other JSON-serialisable values.'
+        ) from e

@@ -1,0 +1,431 @@
+"""`Agent`: a model, tools, instructions and an output type, run as a tool-calling loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from typing import Any, Generic, cast, overload
+
+from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
+from ._sync import run_sync
+from .builtin_tools import AbstractBuiltinTool
+from .exceptions import UserError
+from .messages import ModelMessage, UserContent
+from .models import Model, ModelRequestParameters, infer_model
+from .output import OutputDataT, OutputSchema, OutputSpec, build_output_schema
+from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, finished_result
+from .settings import ModelSettings, merge_model_settings
+from .tools import AgentDepsT, DocstringFormat, Tool
+from .usage import UsageLimits
+
+__all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'capture_run_messages')
+
+ToolFunc = Callable[..., Any]
+
+
+class Agent(Generic[AgentDepsT, OutputDataT]):
+    """A model with instructions, tools and an output type, run as a tool-calling loop.
+
+    ```python
+    agent = Agent(GroqModel('llama-3.3-70b-versatile'), output_type=City, instructions='Be concise.')
+    result = await agent.run('Largest city in Mexico?')
+    ```
+
+    Args:
+        model: A `Model`, or `'groq:<model-name>'` (the `GroqModel` is then built on first use).
+        output_type: `str` (default), another type (asked for through an output tool), a union or list of
+            types (one output tool each), `ToolOutput(T)`, `NativeOutput(T)` or `PromptedOutput(T)`.
+        instructions: Instructions sent with every request: strings or functions (sync or async, taking
+            `RunContext` or nothing); stored on each `ModelRequest.instructions`.
+        system_prompt: System prompts sent at the start of a new conversation (not again when a
+            `message_history` is given).
+        deps_type: The type of `deps` the run passes to tools (for type checking).
+        tools: Functions or `Tool`s the model may call.
+        builtin_tools: Tools Groq runs server-side.
+        retries: How often each tool may fail in a row (invalid arguments, `ModelRetry`) before the run fails.
+        output_retries: How often the output may be invalid before the run fails; defaults to `retries`.
+        model_settings: Default settings for every request.
+        usage_limits: Default limits for every run.
+        end_strategy: `early`: once the output tool is called, other tools in that response are not run;
+            `exhaustive`: run them all.
+        name: The agent's name (used in traces).
+
+    Raises:
+        UserError: For a model string in another form, duplicate tool names, or an unusable output type.
+    """
+
+    def __init__(
+        self,
+        model: Model | str | None = None,
+        *,
+        output_type: type[OutputDataT] | OutputSpec = str,
+        instructions: str | SystemPromptFunc | Sequence[str | SystemPromptFunc] | None = None,
+        system_prompt: str | Sequence[str] = (),
+        deps_type: type[AgentDepsT] = type(None),  # noqa: B008  (a constant: NoneType)
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]] = (),
+        builtin_tools: Sequence[AbstractBuiltinTool] = (),
+        retries: int = 1,
+        output_retries: int | None = None,
+        model_settings: ModelSettings | None = None,
+        usage_limits: UsageLimits | None = None,
+        end_strategy: EndStrategy = 'early',
+        name: str | None = None,
+    ) -> None:
+        if isinstance(model, str):
+            _check_model_string(model)
+        self._model = model
+        self.name = name
+        self.deps_type = deps_type
+        self._output_schema: OutputSchema = build_output_schema(output_type)
+        if instructions is None:
+            self._instructions: list[str | SystemPromptFunc] = []
+        elif isinstance(instructions, str) or callable(instructions):
+            self._instructions = [instructions]
+        else:
+            self._instructions = list(instructions)
+        self._system_prompts: list[str | SystemPromptFunc] = (
+            [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
+        )
+        self._tools: dict[str, Tool[AgentDepsT]] = {}
+        for tool in tools:
+            self._add_tool(cast('Tool[AgentDepsT]', tool) if isinstance(tool, Tool) else Tool(tool))
+        self._builtin_tools = list(builtin_tools)
+        if retries < 0 or (output_retries is not None and output_retries < 0):
+            raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
+        self._retries = retries
+        self._output_retries = retries if output_retries is None else output_retries
+        self._model_settings = model_settings
+        self._usage_limits = usage_limits
+        if end_strategy not in ('early', 'exhaustive'):
+            raise UserError(f"end_strategy={end_strategy!r} is not allowed; use 'early' or 'exhaustive'.")
+        self.end_strategy: EndStrategy = end_strategy
+        self._output_validators: list[OutputValidator] = []
+        self._override_model: ContextVar[Model | None] = ContextVar('_override_model', default=None)
+        self._override_deps: ContextVar[tuple[AgentDepsT] | None] = ContextVar('_override_deps', default=None)
+
+    def __repr__(self) -> str:
+        model = self._model.model_name if isinstance(self._model, Model) else self._model
+        return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._tools)!r})'
+
+    # --- registration -------------------------------------------------------------------------
+
+    def _add_tool(self, tool: Tool[AgentDepsT]) -> None:
+        if tool.name in self._tools or tool.name in self._output_schema.tools:
+            raise UserError(f'Tool name {tool.name!r} is used twice; tool names must be unique.')
+        self._tools[tool.name] = tool
+
+    @overload
+    def tool(self, function: ToolFunc, /) -> ToolFunc: ...
+
+    @overload
+    def tool(
+        self,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        retries: int | None = None,
+        strict: bool | None = None,
+        docstring_format: DocstringFormat = 'auto',
+        require_parameter_descriptions: bool = False,
+    ) -> Callable[[ToolFunc], ToolFunc]: ...
+
+    def tool(
+        self,
+        function: ToolFunc | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        retries: int | None = None,
+        strict: bool | None = None,
+        docstring_format: DocstringFormat = 'auto',
+        require_parameter_descriptions: bool = False,
+    ) -> Any:
+        """Register a tool whose first parameter is `RunContext[Deps]`: `@agent.tool` or `@agent.tool(...)`."""
+        return self._tool_decorator(
+            function, True, name, description, retries, strict, docstring_format, require_parameter_descriptions
+        )
+
+    @overload
+    def tool_plain(self, function: ToolFunc, /) -> ToolFunc: ...
+
+    @overload
+    def tool_plain(
+        self,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        retries: int | None = None,
+        strict: bool | None = None,
+        docstring_format: DocstringFormat = 'auto',
+        require_parameter_descriptions: bool = False,
+    ) -> Callable[[ToolFunc], ToolFunc]: ...
+
+    def tool_plain(
+        self,
+        function: ToolFunc | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        retries: int | None = None,
+        strict: bool | None = None,
+        docstring_format: DocstringFormat = 'auto',
+        require_parameter_descriptions: bool = False,
+    ) -> Any:
+        """Register a tool that takes no `RunContext`: `@agent.tool_plain` or `@agent.tool_plain(...)`."""
+        return self._tool_decorator(
+            function, False, name, description, retries, strict, docstring_format, require_parameter_descriptions
+        )
+
+    def _tool_decorator(
+        self,
+        function: ToolFunc | None,
+        takes_ctx: bool,
+        name: str | None,
+        description: str | None,
+        retries: int | None,
+        strict: bool | None,
+        docstring_format: DocstringFormat,
+        require_parameter_descriptions: bool,
+    ) -> Any:
+        def register(func: ToolFunc) -> ToolFunc:
+            self._add_tool(
+                Tool(
+                    func,
+                    takes_ctx=takes_ctx,
+                    name=name,
+                    description=description,
+                    max_retries=retries,
+                    strict=strict,
+                    docstring_format=docstring_format,
+                    require_parameter_descriptions=require_parameter_descriptions,
+                )
+            )
+            return func
+
+        return register(function) if function is not None else register
+
+    def system_prompt(self, function: SystemPromptFunc, /) -> SystemPromptFunc:
+        """Register a function (sync or async, taking `RunContext` or nothing) that returns a system prompt."""
+        self._system_prompts.append(function)
+        return function
+
+    def instructions(self, function: SystemPromptFunc, /) -> SystemPromptFunc:
+        """Register a function (sync or async, taking `RunContext` or nothing) that returns instructions."""
+        self._instructions.append(function)
+        return function
+
+    def output_validator(self, function: OutputValidator, /) -> OutputValidator:
+        """Register a function `(ctx?, output) -> output` that checks or fixes the output.
+
+        Raise `ModelRetry` in it to send the model back to try again (counts against `output_retries`).
+        """
+        self._output_validators.append(function)
+        return function
+
+    # --- running ------------------------------------------------------------------------------
+
+    @contextmanager
+    def override(self, *, model: Model | str | None = None, deps: AgentDepsT | None = None) -> Generator[None]:
+        """Replace the model and/or deps of every run inside the block (for tests).
+
+        Args:
+            model: The model to use instead (e.g. a `GroqModel` on the emulator).
+            deps: The deps to use instead, whatever a run passes.
+        """
+        model_token = self._override_model.set(infer_model(model)) if model is not None else None
+        deps_token = self._override_deps.set((deps,)) if deps is not None else None
+        try:
+            yield
+        finally:
+            if model_token is not None:
+                self._override_model.reset(model_token)
+            if deps_token is not None:
+                self._override_deps.reset(deps_token)
+
+    def _prepare_run(
+        self,
+        user_prompt: str | Sequence[UserContent] | None,
+        message_history: Sequence[ModelMessage] | None,
+        deps: AgentDepsT | None,
+        model: Model | str | None,
+        model_settings: ModelSettings | None,
+        usage_limits: UsageLimits | None,
+    ) -> AgentRun[AgentDepsT]:
+        chosen = self._override_model.get() or model or self._model
+        if chosen is None:
+            raise UserError('No model: pass one to Agent(...) or to this run (model=...).')
+        resolved = infer_model(chosen)
+        if isinstance(self._model, str) and chosen is self._model:
+            self._model = resolved  # build the model from its string once
+        overridden = self._override_deps.get()
+        run_deps: Any = overridden[0] if overridden is not None else deps
+        schema = self._output_schema
+        params = ModelRequestParameters(
+            function_tools=[tool.tool_def for tool in self._tools.values()],
+            builtin_tools=self._builtin_tools,
+            output_mode=schema.mode,
+            output_tools=schema.tool_defs,
+            output_object=schema.output_object,
+            allow_text_output=schema.allow_text or schema.mode in ('native', 'prompted'),
+        )
+        instructions = list(self._instructions)
+        if schema.instructions:
+            instructions.append(schema.instructions)
+        return AgentRun(
+            model=resolved,
+            deps=run_deps,
+            user_prompt=user_prompt,
+            message_history=message_history,
+            output_schema=schema,
+            tools=dict(self._tools),
+            model_settings=merge_model_settings(self._model_settings, model_settings) or None,  # pyright: ignore[reportArgumentType]
+            usage_limits=usage_limits or self._usage_limits or UsageLimits(),
+            params=params,
+            end_strategy=self.end_strategy,
+            default_retries=self._retries,
+            output_retries=self._output_retries,
+            output_validators=list(self._output_validators),
+            instructions=instructions,
+            system_prompts=self._system_prompts,
+        )
+
+    async def run(
+        self,
+        user_prompt: str | Sequence[UserContent] | None = None,
+        *,
+        message_history: Sequence[ModelMessage] | None = None,
+        deps: AgentDepsT | None = None,
+        model: Model | str | None = None,
+        model_settings: ModelSettings | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AgentRunResult[OutputDataT]:
+        """Run the loop to the end and return the result.
+
+        Args:
+            user_prompt: What the user says (text, or text and images); may be omitted when
+                `message_history` ends with a request to answer.
+            message_history: Earlier messages, to continue a conversation.
+            deps: Dependencies handed to tools and prompt functions as `ctx.deps`.
+            model: A model for this run instead of the agent's.
+            model_settings: Settings for this run, over the agent's.
+            usage_limits: Limits for this run instead of the agent's.
+
+        Raises:
+            UnexpectedModelBehavior: When retries run out or the output is cut off.
+            UsageLimitExceeded: When a usage limit would be exceeded.
+            ModelHTTPError: When Groq answers with an error.
+        """
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        async for _ in agent_run.events(stream=False):
+            pass
+        return finished_result(agent_run)
+
+    def run_sync(
+        self,
+        user_prompt: str | Sequence[UserContent] | None = None,
+        *,
+        message_history: Sequence[ModelMessage] | None = None,
+        deps: AgentDepsT | None = None,
+        model: Model | str | None = None,
+        model_settings: ModelSettings | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AgentRunResult[OutputDataT]:
+        """`run` for scripts: starts an event loop, runs, returns the result.
+
+        Raises:
+            UserError: When called inside a running event loop (use `await agent.run(...)` there).
+        """
+
+        async def main() -> AgentRunResult[OutputDataT]:
+            return await self.run(
+                user_prompt,
+                message_history=message_history,
+                deps=deps,
+                model=model,
+                model_settings=model_settings,
+                usage_limits=usage_limits,
+            )
+
+        return run_sync(main, 'run_sync', 'agent.run')
+
+    @asynccontextmanager
+    async def run_stream(
+        self,
+        user_prompt: str | Sequence[UserContent] | None = None,
+        *,
+        message_history: Sequence[ModelMessage] | None = None,
+        deps: AgentDepsT | None = None,
+        model: Model | str | None = None,
+        model_settings: ModelSettings | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AsyncGenerator[StreamedRunResult[OutputDataT]]:
+        """Run with every model response streamed; yields a `StreamedRunResult`.
+
+        Tool-call steps run as usual; read the answer with `stream_text()`, `stream_output()`
+        or `get_output()`. Leaving the block early closes the HTTP stream.
+        """
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        events = agent_run.events(stream=True)
+        try:
+            yield StreamedRunResult[OutputDataT](agent_run, events)
+        finally:
+            await events.aclose()
+
+    def run_stream_events(
+        self,
+        user_prompt: str | Sequence[UserContent] | None = None,
+        *,
+        message_history: Sequence[ModelMessage] | None = None,
+        deps: AgentDepsT | None = None,
+        model: Model | str | None = None,
+        model_settings: ModelSettings | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AgentEventStream[OutputDataT]:
+        """Every event of a streamed run, in order, then an `AgentRunResultEvent` with the result.
+
+        Use `async with agent.run_stream_events(...) as events: async for event in events: ...`
+        (or iterate it directly and read it to the end).
+        """
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        return AgentEventStream(agent_run)
+
+
+class AgentEventStream(Generic[OutputDataT]):
+    """The events of one streamed run; iterate it, and close it (or use `async with`) when leaving early."""
+
+    def __init__(self, agent_run: AgentRun[Any]) -> None:
+        self._run = agent_run
+        self._iterator = self._events()
+
+    async def _events(self) -> AsyncGenerator[AgentStreamEvent | AgentRunResultEvent[OutputDataT]]:
+        events = self._run.events(stream=True)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()
+        yield AgentRunResultEvent(finished_result(self._run))
+
+    def __aiter__(self) -> AsyncIterator[AgentStreamEvent | AgentRunResultEvent[OutputDataT]]:
+        return self._iterator
+
+    async def __aenter__(self) -> AgentEventStream[OutputDataT]:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the run and close its HTTP stream."""
+        await self._iterator.aclose()
+
+
+def _check_model_string(model: str) -> None:
+    provider, sep, name = model.partition(':')
+    if not (sep and provider == 'groq' and name):
+        infer_model(model)  # raises the UserError that lists the accepted forms

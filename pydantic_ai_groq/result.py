@@ -1,0 +1,220 @@
+"""What a run gives back: `AgentRunResult`, and `StreamedRunResult` while the final answer streams."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal
+
+import pydantic
+
+from ._partial_json import NOTHING, PartialJsonParser
+from ._run import AgentRun, AgentStreamEvent
+from .exceptions import UserError
+from .messages import (
+    ModelMessage,
+    ModelMessagesTypeAdapter,
+    PartDeltaEvent,
+    PartStartEvent,
+    TextPart,
+    TextPartDelta,
+    ToolCallPart,
+    ToolCallPartDelta,
+)
+from .output import ObjectOutput, OutputDataT
+from .usage import RunUsage
+
+__all__ = ('AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
+
+
+class _MessagesMixin:
+    _messages: list[ModelMessage]
+    _new_message_index: int
+
+    def all_messages(self) -> list[ModelMessage]:
+        """The whole history: the `message_history` given plus this run's messages."""
+        return list(self._messages)
+
+    def new_messages(self) -> list[ModelMessage]:
+        """The messages of this run only."""
+        return self._messages[self._new_message_index :]
+
+    def all_messages_json(self) -> bytes:
+        """`all_messages()` as JSON (load with `ModelMessagesTypeAdapter.validate_json`)."""
+        return ModelMessagesTypeAdapter.dump_json(self.all_messages())
+
+    def new_messages_json(self) -> bytes:
+        """`new_messages()` as JSON."""
+        return ModelMessagesTypeAdapter.dump_json(self.new_messages())
+
+
+@dataclass
+class AgentRunResult(_MessagesMixin, Generic[OutputDataT]):
+    """The result of a finished run.
+
+    Attributes:
+        output: The validated output.
+    """
+
+    output: OutputDataT
+    _messages: list[ModelMessage] = field(repr=False)
+    _new_message_index: int = field(repr=False)
+    _usage: RunUsage = field(repr=False)
+
+    def usage(self) -> RunUsage:
+        """Requests, tool calls and tokens of the run."""
+        return self._usage
+
+
+@dataclass
+class AgentRunResultEvent(Generic[OutputDataT]):
+    """The last event of `run_stream_events`: the run's result.
+
+    Attributes:
+        result: The finished run.
+    """
+
+    result: AgentRunResult[OutputDataT]
+    event_kind: Literal['agent_run_result'] = 'agent_run_result'
+
+
+def finished_result(run: AgentRun[Any]) -> AgentRunResult[Any]:
+    """The `AgentRunResult` of a run whose events are exhausted."""
+    assert run.output is not None
+    return AgentRunResult(run.output.value, run.messages, run.new_message_index, run.usage)
+
+
+class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
+    """A run whose final response is being streamed (from `async with agent.run_stream(...) as result`).
+
+    Tool-call steps run as usual; text and structured output stream as they arrive. The
+    event source is read once: `stream_text`, `stream_output` and `get_output` continue
+    from wherever the previous call stopped. Leaving the `async with` block closes the
+    HTTP stream.
+    """
+
+    def __init__(self, run: AgentRun[Any], events: AsyncGenerator[AgentStreamEvent]) -> None:
+        self._run = run
+        self._events = events
+        self._messages = run.messages
+        self._new_message_index = run.new_message_index
+        self._done = False
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether the run has finished and the output is validated."""
+        return self._done
+
+    def usage(self) -> RunUsage:
+        """Usage so far (complete once the run is)."""
+        return self._run.usage
+
+    async def stream_events(self) -> AsyncIterator[AgentStreamEvent]:
+        """Every remaining event of the run: part events, tool events, `FinalResultEvent`."""
+        async for event in self._events:
+            yield event
+        self._done = True
+
+    async def stream_text(self, *, delta: bool = False) -> AsyncIterator[str]:
+        """The text of the response being streamed, as it arrives.
+
+        Args:
+            delta: Yield each new piece (`True`) or the text so far (`False`).
+
+        When a response turns out to call tools (models often think aloud first), the tools
+        run and streaming goes on with the next response; with `delta=False` the text then
+        starts again from that response.
+        """
+        if not self._run.output_schema.allow_text or self._run.output_schema.tools:
+            raise UserError(
+                'stream_text() needs an agent with output_type=str; use stream_output() for structured output.'
+            )
+        text = ''
+        step = -1
+        async for event in self.stream_events():
+            if self._run.ctx.run_step != step:
+                step, text = self._run.ctx.run_step, ''
+            piece = _text_piece(event)
+            if piece:
+                if delta:
+                    yield piece
+                else:
+                    text += piece
+                    yield text
+
+    async def stream_output(self) -> AsyncIterator[OutputDataT]:
+        """The output as it arrives: partially validated objects, each valid and growing; then the final output.
+
+        The JSON is parsed incrementally, so a stream of N chunks costs time linear in N for the
+        parsing; each yield validates the object received so far. Output validators run on the
+        final output only. For `output_type=str` this yields the text so far.
+        """
+        last: Any = NOTHING
+        partials = self.stream_text() if self._run.output_schema.mode == 'text' else self._stream_partials()
+        async for last in partials:
+            yield last
+        final = await self.get_output()
+        if final != last:
+            yield final
+
+    async def _stream_partials(self) -> AsyncIterator[Any]:
+        schema = self._run.output_schema
+        parser: PartialJsonParser | None = None
+        output: ObjectOutput | None = schema.object_output
+        target: int | None = None  # index of the part carrying the output in the current response
+        step = -1
+        async for event in self.stream_events():
+            if self._run.ctx.run_step != step:
+                step, parser, target = self._run.ctx.run_step, None, None
+            piece: str | None = None
+            if isinstance(event, PartStartEvent):
+                part = event.part
+                if isinstance(part, ToolCallPart) and part.tool_name in schema.tools and target is None:
+                    output, target, parser = schema.tools[part.tool_name], event.index, PartialJsonParser()
+                    piece = part.args_as_json_str() if isinstance(part.args, dict) else part.args
+                elif isinstance(part, TextPart) and schema.object_output is not None and target is None:
+                    target, parser = event.index, PartialJsonParser()
+                    piece = part.content
+            elif isinstance(event, PartDeltaEvent) and event.index == target:
+                delta = event.delta
+                piece = (
+                    delta.args_delta if isinstance(delta, ToolCallPartDelta) else getattr(delta, 'content_delta', None)
+                )
+            if not piece or parser is None or output is None:
+                continue
+            try:
+                changed = parser.feed(piece)
+            except ValueError:
+                parser = None  # not plain JSON (e.g. a Markdown fence): only the final output is yielded
+                continue
+            if changed:  # something arrived, so the value is not NOTHING
+                try:
+                    partial = output.validate_partial(parser.value())
+                except pydantic.ValidationError:
+                    continue  # not valid yet, e.g. a required field has not arrived
+                yield partial
+
+    async def get_output(self) -> OutputDataT:
+        """Read the run to the end and return the validated output."""
+        async for _ in self.stream_events():
+            pass
+        assert self._run.output is not None
+        return self._run.output.value
+
+    def result(self) -> AgentRunResult[OutputDataT]:
+        """The finished run's result.
+
+        Raises:
+            UserError: When the run has not finished yet.
+        """
+        if not self._done:
+            raise UserError('The run is still streaming: read it to the end (e.g. await get_output()) first.')
+        return finished_result(self._run)
+
+
+def _text_piece(event: AgentStreamEvent) -> str | None:
+    if isinstance(event, PartStartEvent) and isinstance(event.part, TextPart):
+        return event.part.content
+    if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
+        return event.delta.content_delta
+    return None
