@@ -13,7 +13,7 @@ import time
 
 from ._harness import Options, Row, format_report, machine_summary
 
-SUITES = ('bench.model', 'bench.imports')
+SUITES = ('bench.model', 'bench.imports', 'bench.agent')
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,59 +1,212 @@
 """pydantic_ai_groq: a Groq-native async agent framework.
 
-Typed messages, a `GroqModel` on the official `groq` SDK, and the pieces an agent is
-built from. `GroqModel` lives in `pydantic_ai_groq.models.groq` and is imported only
-when used, so importing this package stays fast.
+Typed messages, a `GroqModel` on the official `groq` SDK, and an `Agent` with tools,
+structured output and streaming. Names are loaded from their modules on first use
+(`from pydantic_ai_groq import Agent` imports the agent stack, nothing more), so importing
+a part of the package does not pay for the rest, and the `groq` SDK is loaded only by
+`GroqModel`.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._run import capture_run_messages
-from .agent import Agent, AgentEventStream, EndStrategy
-from .exceptions import (
-    AgentGroqError,
-    ModelAPIError,
-    ModelHTTPError,
-    ModelRetry,
-    UnexpectedModelBehavior,
-    UsageLimitExceeded,
-    UserError,
-)
-from .messages import (
-    BinaryContent,
-    BuiltinToolCallPart,
-    BuiltinToolReturnPart,
-    FinalResultEvent,
-    FunctionToolCallEvent,
-    FunctionToolResultEvent,
-    ImageUrl,
-    ModelMessage,
-    ModelMessagesTypeAdapter,
-    ModelRequest,
-    ModelResponse,
-    PartDeltaEvent,
-    PartStartEvent,
-    RetryPromptPart,
-    SystemPromptPart,
-    TextPart,
-    TextPartDelta,
-    ThinkingPart,
-    ThinkingPartDelta,
-    ToolCallPart,
-    ToolCallPartDelta,
-    ToolReturnPart,
-    UserPromptPart,
-)
-from .models import Model, ModelRequestParameters, StreamedResponse, infer_model
-from .output import NativeOutput, OutputObjectDefinition, PromptedOutput, ToolOutput
-from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult
-from .settings import ModelSettings
-from .tools import RunContext, Tool, ToolDefinition
-from .usage import RequestUsage, RunUsage, UsageLimits
-
 if TYPE_CHECKING:
-    from .models.groq import GroqModel, GroqModelSettings
+    from ._run import capture_run_messages as capture_run_messages
+    from .agent import Agent as Agent
+    from .agent import AgentEventStream as AgentEventStream
+    from .agent import EndStrategy as EndStrategy
+    from .exceptions import (
+        AgentGroqError as AgentGroqError,
+    )
+    from .exceptions import (
+        ModelAPIError as ModelAPIError,
+    )
+    from .exceptions import (
+        ModelHTTPError as ModelHTTPError,
+    )
+    from .exceptions import (
+        ModelRetry as ModelRetry,
+    )
+    from .exceptions import (
+        UnexpectedModelBehavior as UnexpectedModelBehavior,
+    )
+    from .exceptions import (
+        UsageLimitExceeded as UsageLimitExceeded,
+    )
+    from .exceptions import (
+        UserError as UserError,
+    )
+    from .messages import (
+        BinaryContent as BinaryContent,
+    )
+    from .messages import (
+        BuiltinToolCallPart as BuiltinToolCallPart,
+    )
+    from .messages import (
+        BuiltinToolReturnPart as BuiltinToolReturnPart,
+    )
+    from .messages import (
+        FinalResultEvent as FinalResultEvent,
+    )
+    from .messages import (
+        FunctionToolCallEvent as FunctionToolCallEvent,
+    )
+    from .messages import (
+        FunctionToolResultEvent as FunctionToolResultEvent,
+    )
+    from .messages import (
+        ImageUrl as ImageUrl,
+    )
+    from .messages import (
+        ModelMessage as ModelMessage,
+    )
+    from .messages import (
+        ModelMessagesTypeAdapter as ModelMessagesTypeAdapter,
+    )
+    from .messages import (
+        ModelRequest as ModelRequest,
+    )
+    from .messages import (
+        ModelResponse as ModelResponse,
+    )
+    from .messages import (
+        PartDeltaEvent as PartDeltaEvent,
+    )
+    from .messages import (
+        PartStartEvent as PartStartEvent,
+    )
+    from .messages import (
+        RetryPromptPart as RetryPromptPart,
+    )
+    from .messages import (
+        SystemPromptPart as SystemPromptPart,
+    )
+    from .messages import (
+        TextPart as TextPart,
+    )
+    from .messages import (
+        TextPartDelta as TextPartDelta,
+    )
+    from .messages import (
+        ThinkingPart as ThinkingPart,
+    )
+    from .messages import (
+        ThinkingPartDelta as ThinkingPartDelta,
+    )
+    from .messages import (
+        ToolCallPart as ToolCallPart,
+    )
+    from .messages import (
+        ToolCallPartDelta as ToolCallPartDelta,
+    )
+    from .messages import (
+        ToolReturnPart as ToolReturnPart,
+    )
+    from .messages import (
+        UserPromptPart as UserPromptPart,
+    )
+    from .models import (
+        Model as Model,
+    )
+    from .models import (
+        ModelRequestParameters as ModelRequestParameters,
+    )
+    from .models import (
+        StreamedResponse as StreamedResponse,
+    )
+    from .models import (
+        infer_model as infer_model,
+    )
+    from .models.groq import GroqModel as GroqModel
+    from .models.groq import GroqModelSettings as GroqModelSettings
+    from .output import (
+        NativeOutput as NativeOutput,
+    )
+    from .output import (
+        OutputObjectDefinition as OutputObjectDefinition,
+    )
+    from .output import (
+        PromptedOutput as PromptedOutput,
+    )
+    from .output import (
+        ToolOutput as ToolOutput,
+    )
+    from .result import (
+        AgentRunResult as AgentRunResult,
+    )
+    from .result import (
+        AgentRunResultEvent as AgentRunResultEvent,
+    )
+    from .result import (
+        StreamedRunResult as StreamedRunResult,
+    )
+    from .settings import ModelSettings as ModelSettings
+    from .tools import RunContext as RunContext
+    from .tools import Tool as Tool
+    from .tools import ToolDefinition as ToolDefinition
+    from .usage import RequestUsage as RequestUsage
+    from .usage import RunUsage as RunUsage
+    from .usage import UsageLimits as UsageLimits
+
+# name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    'Agent': '.agent',
+    'AgentEventStream': '.agent',
+    'AgentGroqError': '.exceptions',
+    'AgentRunResult': '.result',
+    'AgentRunResultEvent': '.result',
+    'BinaryContent': '.messages',
+    'BuiltinToolCallPart': '.messages',
+    'BuiltinToolReturnPart': '.messages',
+    'EndStrategy': '.agent',
+    'FinalResultEvent': '.messages',
+    'FunctionToolCallEvent': '.messages',
+    'FunctionToolResultEvent': '.messages',
+    'GroqModel': '.models.groq',
+    'GroqModelSettings': '.models.groq',
+    'ImageUrl': '.messages',
+    'Model': '.models',
+    'ModelAPIError': '.exceptions',
+    'ModelHTTPError': '.exceptions',
+    'ModelMessage': '.messages',
+    'ModelMessagesTypeAdapter': '.messages',
+    'ModelRequest': '.messages',
+    'ModelRequestParameters': '.models',
+    'ModelResponse': '.messages',
+    'ModelRetry': '.exceptions',
+    'ModelSettings': '.settings',
+    'NativeOutput': '.output',
+    'OutputObjectDefinition': '.output',
+    'PartDeltaEvent': '.messages',
+    'PartStartEvent': '.messages',
+    'PromptedOutput': '.output',
+    'RequestUsage': '.usage',
+    'RetryPromptPart': '.messages',
+    'RunContext': '.tools',
+    'RunUsage': '.usage',
+    'StreamedResponse': '.models',
+    'StreamedRunResult': '.result',
+    'SystemPromptPart': '.messages',
+    'TextPart': '.messages',
+    'TextPartDelta': '.messages',
+    'ThinkingPart': '.messages',
+    'ThinkingPartDelta': '.messages',
+    'Tool': '.tools',
+    'ToolCallPart': '.messages',
+    'ToolCallPartDelta': '.messages',
+    'ToolDefinition': '.tools',
+    'ToolOutput': '.output',
+    'ToolReturnPart': '.messages',
+    'UnexpectedModelBehavior': '.exceptions',
+    'UsageLimitExceeded': '.exceptions',
+    'UsageLimits': '.usage',
+    'UserError': '.exceptions',
+    'UserPromptPart': '.messages',
+    'capture_run_messages': '._run',
+    'infer_model': '.models',
+}
 
 __all__ = (
     'Agent',
@@ -112,13 +265,15 @@ __all__ = (
     'infer_model',
 )
 
-_LAZY = {'GroqModel', 'GroqModelSettings'}
-
 
 def __getattr__(name: str) -> Any:
-    # The groq SDK (and httpx) take far longer to import than this package; load on first use.
-    if name in _LAZY:
-        from .models import groq
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return getattr(groq, name)
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

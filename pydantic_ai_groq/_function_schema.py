@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_origin
 
 import anyio.to_thread
-import docstring_parser
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +22,8 @@ from ._json_schema import remove_titles
 from .exceptions import UserError
 
 if TYPE_CHECKING:
+    import docstring_parser
+
     from .tools import RunContext
 
 __all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'function_schema')
@@ -30,11 +31,11 @@ __all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'function_schem
 DocstringFormat = Literal['google', 'numpy', 'sphinx', 'auto']
 """How a tool's docstring is written; `auto` detects Google, NumPy or Sphinx (`:param x:`) style."""
 
-_DOCSTRING_STYLES: dict[DocstringFormat, docstring_parser.DocstringStyle] = {
-    'google': docstring_parser.DocstringStyle.GOOGLE,
-    'numpy': docstring_parser.DocstringStyle.NUMPYDOC,
-    'sphinx': docstring_parser.DocstringStyle.REST,
-    'auto': docstring_parser.DocstringStyle.AUTO,
+_DOCSTRING_STYLES: dict[DocstringFormat, str] = {
+    'google': 'GOOGLE',
+    'numpy': 'NUMPYDOC',
+    'sphinx': 'REST',
+    'auto': 'AUTO',
 }
 
 _UNSUPPORTED_KINDS: dict[Any, str] = {
@@ -264,8 +265,11 @@ def _is_ctx_param(param: inspect.Parameter, hints: dict[str, Any]) -> bool:
 
 
 def _parse_docstring(doc: str | None, docstring_format: DocstringFormat, name: str) -> docstring_parser.Docstring:
+    # Imported here: only registering a tool needs it, and importing the package should stay fast.
+    import docstring_parser
+
     try:
-        return docstring_parser.parse(doc or '', _DOCSTRING_STYLES[docstring_format])
+        return docstring_parser.parse(doc or '', docstring_parser.DocstringStyle[_DOCSTRING_STYLES[docstring_format]])
     except docstring_parser.ParseError as e:
         raise UserError(f'Cannot parse the docstring of tool function {name!r} as {docstring_format}: {e}') from e
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -19,6 +18,8 @@ def run_sync(main: Callable[[], Awaitable[T]], name: str, async_name: str) -> T:
     Raises:
         UserError: When an event loop is already running in this thread (async code, Jupyter).
     """
+    import asyncio  # only scripts call this; keep it off the import path
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
