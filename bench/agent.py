@@ -42,6 +42,12 @@ ANSWER = 'The weather in Paris is sunny with a temperature of 22C.'
 TOOL_CALL_ID = '48f5r72yf'
 CONCURRENT_RUNS = 1000
 
+# Row names: all start with 'agent:', so `-k agent:` picks this suite's rows and nothing else.
+ROUND_TRIP = 'agent: tool round trip (2 requests, sync tool)'
+STREAM_TEXT = 'agent: run_stream + stream_text(delta) (2000 chunks)'
+STREAM_OUTPUT = 'agent: stream_output per chunk, 4000 vs 1000 chunks'
+MEMORY = f'agent: memory per run, {CONCURRENT_RUNS} tool round trips in flight'
+
 _ID = 'chatcmpl-1c4c9457-f822-4c0f-8ab2-11731f132736'
 _REQUEST_ID = 'req_01kg5pv0kwfw490qzzv1h4y0ef'
 _CREATED = 1769718252
@@ -340,7 +346,7 @@ async def _round_trip(options: Options) -> list[Row]:
         raise BenchmarkError('a run made an odd number of requests: the replies got out of turn')
     return [
         Row(
-            'agent tool round trip (2 requests, sync tool)',
+            ROUND_TRIP,
             result.ours_ns / 1000,
             result.baseline_ns / 1000,
             'µs',
@@ -388,7 +394,7 @@ async def _stream_text(options: Options) -> list[Row]:
     result = await time_pair(ours, raw, budget_s=budget, min_reps=min_reps)
     return [
         Row(
-            'agent run_stream + stream_text(delta) (2000 chunks)',
+            STREAM_TEXT,
             result.ours_ns / 1e6,
             result.baseline_ns / 1e6,
             'ms',
@@ -475,8 +481,7 @@ def _per_chunk_row(
 async def _stream_output(options: Options) -> list[Row]:
     rows: list[Row] = []
     quick = options.quick
-    name = 'agent stream_output per chunk, 4000 vs 1000 chunks'
-    if options.wants(name):
+    if options.wants(STREAM_OUTPUT):
         result, small, large, count = await _stream_output_pair(
             Article, _article_args, lambda n: n // 2, 1.5 if quick else 6, 5 if quick else 15
         )
@@ -487,9 +492,9 @@ async def _stream_output(options: Options) -> list[Row]:
             f'at 4000 chunks ({large.events} events), baseline = the same at 1000 ({small.events}); '
             f'{count} partial outputs at 4000',
         ]
-        rows.append(_per_chunk_row(name, result, small, large, Target('ratio', 1.2), notes))
-    parent, name = name, '  stream_output, growing list (context)'
-    if options.wants(parent) or options.wants(name):
+        rows.append(_per_chunk_row(STREAM_OUTPUT, result, small, large, Target('ratio', 1.2), notes))
+    name = '  stream_output, growing list (context)'
+    if options.wants(STREAM_OUTPUT) or options.wants(name):
         result, small, large, count = await _stream_output_pair(
             Inventory, _inventory_args, lambda n: n // 7 // 2, 1 if quick else 4, 3 if quick else 5
         )
@@ -498,7 +503,7 @@ async def _stream_output(options: Options) -> list[Row]:
             'validates the whole partial object, every item so far, so the per-chunk cost grows with the list and '
             'the whole stream costs time quadratic in its length: expected, no target. (pydantic validates a '
             'partial BaseModel only once its last item is complete, so outputs come once per item: '
-            f'{count} at 4000, while every chunk still pays for a validation attempt)',
+            f'{count} at 4000, while every chunk that changes the parsed value pays for a validation attempt)',
         ]
         rows.append(_per_chunk_row(name, result, small, large, None, notes))
     return rows
@@ -566,7 +571,7 @@ async def _memory(options: Options) -> list[Row]:
     raw_kib = await _peak_per_run(raw, gates, n)
     return [
         Row(
-            f'agent memory per run, {n} tool round trips in flight',
+            MEMORY,
             ours_kib,
             raw_kib,
             'KiB',
@@ -585,12 +590,12 @@ def run(options: Options) -> list[Row]:
     rows: list[Row] = []
 
     async def main() -> None:
-        if options.wants('agent tool round trip (2 requests, sync tool)'):
+        if options.wants(ROUND_TRIP):
             rows.extend(await _round_trip(options))
-        if options.wants('agent run_stream + stream_text(delta) (2000 chunks)'):
+        if options.wants(STREAM_TEXT):
             rows.extend(await _stream_text(options))
         rows.extend(await _stream_output(options))
-        if options.wants(f'agent memory per run, {CONCURRENT_RUNS} tool round trips in flight'):
+        if options.wants(MEMORY):
             rows.extend(await _memory(options))
 
     asyncio.run(main())

@@ -19,6 +19,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._json_schema import remove_titles
+from ._strict_schema import validate_json_without_optional_nulls
 from .exceptions import UserError
 
 if TYPE_CHECKING:
@@ -80,7 +81,9 @@ class FunctionSchema:
         # Models sometimes send nothing at all for a tool without parameters.
         if not args or args.isspace():
             args = '{}'
-        return self._to_kwargs(self._args_model.model_validate_json(args))
+        return self._to_kwargs(
+            validate_json_without_optional_nulls(self._args_model.model_validate_json, args, self.json_schema)
+        )
 
     def validate_python(self, args: Mapping[str, Any]) -> dict[str, Any]:
         """Validate arguments already decoded from JSON.

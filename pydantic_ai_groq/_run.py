@@ -252,11 +252,28 @@ class AgentRun(Generic[AgentDepsT]):
             async for event in self._handle_tool_calls(calls, parts):
                 yield event
             return
+        if response.finish_reason == 'error':
+            self._output_failed(self._rejected_message(response), None, None, parts)
+            return
         text = response.text
         if text:
             await self._handle_text(text, parts)
             return
         self._output_failed(EMPTY_RESPONSE, None, None, parts)
+
+    def _rejected_message(self, response: ModelResponse) -> str:
+        """The retry prompt for a generation the API rejected (e.g. Groq's `tool_use_failed`)."""
+        error: dict[str, Any] = (response.provider_details or {}).get('error') or {}
+        reason = str(error.get('message') or 'The response was rejected').rstrip('.')
+        schema = self.output_schema
+        if schema.mode == 'tool' and not schema.allow_text:
+            names = ', '.join(schema.tools)
+            return (
+                f'{reason}. You must call a tool: respond by calling one of the tools ({names}) with valid arguments.'
+            )
+        if schema.mode in ('native', 'prompted'):
+            return f'{reason}. Answer with JSON that matches the requested schema.'
+        return f'{reason}. Call tools with arguments that match their schemas, or answer in plain text.'
 
     async def _handle_text(self, text: str, parts: list[ModelRequestPart]) -> None:
         schema = self.output_schema

@@ -113,12 +113,14 @@ class ModelHTTPError(AgentGroqError):
         model_name: The model the request was for.
         body: The error body: parsed JSON when it was JSON, else the text.
         headers: The response headers (lower-cased names).
+        hint: What to do about it, when we know (e.g. the replacement of a decommissioned model).
     """
 
     status_code: int
     model_name: str
     body: object | None
     headers: dict[str, str]
+    hint: str | None
 
     def __init__(
         self,
@@ -126,14 +128,19 @@ class ModelHTTPError(AgentGroqError):
         model_name: str,
         body: object | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        hint: str | None = None,
     ) -> None:
         self.status_code = status_code
         self.model_name = model_name
         self.body = body
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        self.hint = hint
         message = f'status_code: {status_code}, model_name: {model_name}, body: {body}'
         if (retry_after := self.retry_after) is not None:
             message += f', retry after {retry_after:g}s'
+        if hint:
+            message += f'. {hint}'
         super().__init__(message)
 
     @property
@@ -160,7 +167,7 @@ class ModelHTTPError(AgentGroqError):
 
     @property
     def retryable(self) -> bool:
-        """Whether sending the same request again later may succeed (429, 498 and 5xx)."""
+        """Whether sending the same request again later may succeed (429, 498 flex capacity, and 5xx)."""
         return self.kind in ('rate_limited', 'capacity', 'server')
 
     @property

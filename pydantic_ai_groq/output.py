@@ -21,6 +21,7 @@ import pydantic
 from typing_extensions import TypeVar
 
 from ._json_schema import close_objects, remove_titles
+from ._strict_schema import validate_json_without_optional_nulls
 from .exceptions import UserError
 from .tools import ToolDefinition
 
@@ -193,7 +194,7 @@ class ObjectOutput:
         Raises:
             pydantic.ValidationError: When the JSON is invalid or does not match the type.
         """
-        value = self._adapter.validate_json(text or '{}')
+        value = validate_json_without_optional_nulls(self._adapter.validate_json, text or '{}', self.json_schema)
         return value.response if self.wrapped else value
 
     def validate_partial(self, value: Any) -> Any:

@@ -81,8 +81,8 @@ async def test_stream_structured_output_partials(emulator: GroqEmulator, model: 
     assert partials[-1] == City(name='Mexico City', country='Mexico', population=9209944)
 
 
-async def test_stream_native_output_partials(emulator: GroqEmulator, model: GroqModel):
-    agent = Agent(model, output_type=NativeOutput(City))
+async def test_stream_native_output_partials(emulator: GroqEmulator):
+    agent = Agent(emulator.model('openai/gpt-oss-20b'), output_type=NativeOutput(City))
     emulator.push(Reply(text='{"name":"Lyon","country":"France"}', chunk_size=8))
     async with agent.run_stream('go') as result:
         partials = [city async for city in result.stream_output()]

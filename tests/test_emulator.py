@@ -26,7 +26,7 @@ from pydantic_ai_groq.testing import (
     ToolCallReply,
     Usage,
 )
-from pydantic_ai_groq.testing._emulator import _duration
+from pydantic_ai_groq.testing._limits import go_duration
 from pydantic_ai_groq.testing._schema_values import schema_value
 from pydantic_ai_groq.testing._server import base_url, serve_asgi
 
@@ -113,7 +113,17 @@ def test_public_api() -> None:
     import pydantic_ai_groq.testing as testing
 
     assert sorted(testing.__all__) == snapshot(
-        ['DEFAULT_MODELS', 'ErrorReply', 'GroqEmulator', 'ModelCard', 'Reply', 'ToolCallReply', 'Usage']
+        [
+            'DEFAULT_MODELS',
+            'ErrorReply',
+            'ExecutedToolReply',
+            'GroqEmulator',
+            'ModelCard',
+            'RateLimitWindows',
+            'Reply',
+            'ToolCallReply',
+            'Usage',
+        ]
     )
     assert [card.id for card in DEFAULT_MODELS] == snapshot(
         [
@@ -127,6 +137,7 @@ def test_public_api() -> None:
             'meta-llama/llama-4-maverick-17b-128e-instruct',
             'groq/compound',
             'groq/compound-mini',
+            'gemma2-9b-it',
         ]
     )
 
@@ -147,7 +158,7 @@ async def test_list_and_retrieve_models_with_sdk() -> None:
         with pytest.raises(groq.NotFoundError) as exc_info:
             await client.models.retrieve('no/such-model')
     assert [card.id for card in listing.data] == snapshot(
-        ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant', 'openai/gpt-oss-120b', 'old/model']
+        ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant', 'openai/gpt-oss-120b']
     )
     assert model.model_dump() == snapshot(
         {
@@ -1244,17 +1255,18 @@ async def test_rate_limit_headers_count_down() -> None:
         {
             'x-ratelimit-limit-requests': '14400',
             'x-ratelimit-remaining-requests': '14399',
-            'x-ratelimit-reset-requests': '6.00s',
+            'x-ratelimit-reset-requests': '6s',
             'x-ratelimit-limit-tokens': '300000',
             'x-ratelimit-remaining-tokens': '299880',
-            'x-ratelimit-reset-tokens': '0.02s',
+            'x-ratelimit-reset-tokens': '30ms',
         }
     )
     assert second.headers['x-ratelimit-remaining-requests'] == '14398'
     assert second.headers['x-ratelimit-remaining-tokens'] == '299800'
     assert second.headers['x-ratelimit-limit-tokens'] == '1'
     assert second.headers['x-request-id'] == REQUEST_ID
-    assert (_duration(179.56), _duration(7.66), _duration(3600)) == ('2m59.56s', '7.66s', '60m0.00s')
+    durations = [go_duration(seconds, quantum=0.01) for seconds in (179.56, 7.66, 3600, 0.12, 0)]
+    assert durations == ['2m59.56s', '7.66s', '1h0m0s', '120ms', '0s']
 
 
 # --- serving over a socket ----------------------------------------------------------------------

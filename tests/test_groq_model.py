@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pydantic_ai_groq import GroqModel as LazyGroqModel
-from pydantic_ai_groq.builtin_tools import AbstractBuiltinTool
 from pydantic_ai_groq.exceptions import UserError
 from pydantic_ai_groq.messages import ModelRequest, ModelResponse
 from pydantic_ai_groq.models import ModelRequestParameters, infer_model
@@ -141,13 +140,6 @@ async def test_n_equal_one_is_fine(emulator: GroqEmulator, model: GroqModel):
     emulator.push(Reply(text='ok'))
     await model.request(PROMPT, {'extra_body': {'n': 1}}, PARAMS)
     assert emulator.requests[0]['n'] == 1
-
-
-async def test_builtin_tools_not_yet_mapped(emulator: GroqEmulator, model: GroqModel):
-    params = ModelRequestParameters(builtin_tools=[AbstractBuiltinTool('web_search')])
-    with pytest.raises(UserError, match=r'Server-side tools \(web_search\) are not supported'):
-        await model.request(PROMPT, None, params)
-    assert emulator.requests == []
 
 
 # --- streamed == non-streamed, for every chunking ----------------------------------------------

@@ -54,6 +54,14 @@ async def test_text_reply(emulator: GroqEmulator, model: GroqModel):
                 'x_groq_id': IsStr(regex=r'req_[a-z0-9]{26}'),
                 'service_tier': 'on_demand',
                 'system_fingerprint': 'fp_emulator',
+                'rate_limit': {
+                    'limit_requests': 14400,
+                    'remaining_requests': 14399,
+                    'reset_requests': 6.0,
+                    'limit_tokens': 300000,
+                    'remaining_tokens': 299984,
+                    'reset_tokens': 0.01,
+                },
                 'queue_time': 0.5,
                 'prompt_time': 0.1,
                 'completion_time': 0.2,
@@ -161,6 +169,14 @@ async def test_stream_events_and_result(emulator: GroqEmulator, model: GroqModel
             finish_reason='tool_call',
             provider_response_id='chatcmpl-s',
             provider_details={
+                'rate_limit': {
+                    'limit_requests': 14400,
+                    'remaining_requests': 14399,
+                    'reset_requests': 6.0,
+                    'limit_tokens': 300000,
+                    'remaining_tokens': 299985,
+                    'reset_tokens': 0.01,
+                },
                 'x_groq_id': IsStr(regex=r'req_[a-z0-9]{26}'),
                 'system_fingerprint': 'fp_emulator',
                 'finish_reason': 'tool_calls',
@@ -186,11 +202,10 @@ async def test_stream_sends_stream_true(emulator: GroqEmulator, model: GroqModel
 
 async def test_stream_error_event_keeps_partial_response(emulator: GroqEmulator, model: GroqModel):
     error = {
-        'message': 'Tool choice is required, but model did not call a tool',
-        'type': 'invalid_request_error',
-        'code': 'tool_use_failed',
-        'failed_generation': '',
-        'status_code': 400,
+        'message': 'Internal server error',
+        'type': 'internal_server_error',
+        'code': 'internal_server_error',
+        'status_code': 503,
     }
     emulator.push(Reply(reasoning='The user says', text='maybe', stream_error=error, stream_error_after=5))
     received: list[object] = []
@@ -198,8 +213,8 @@ async def test_stream_error_event_keeps_partial_response(emulator: GroqEmulator,
         with pytest.raises(ModelHTTPError) as exc_info:
             async for event in stream:
                 received.append(event)
-    assert exc_info.value.status_code == 400
-    assert exc_info.value.error_code == 'tool_use_failed'
+    assert exc_info.value.status_code == 503
+    assert exc_info.value.error_code == 'internal_server_error'
     assert exc_info.value.body == {'error': error}
     assert stream.get().parts == [ThinkingPart('The user says'), TextPart('maybe')]
     assert stream.get().finish_reason == 'error'

@@ -13,6 +13,17 @@ async with emulator.client() as client:
 
 from ._catalogue import DEFAULT_MODELS, ModelCard
 from ._emulator import GroqEmulator
-from ._replies import ErrorReply, Reply, ToolCallReply, Usage
+from ._limits import RateLimitWindows
+from ._replies import ErrorReply, ExecutedToolReply, Reply, ToolCallReply, Usage
 
-__all__ = ('DEFAULT_MODELS', 'ErrorReply', 'GroqEmulator', 'ModelCard', 'Reply', 'ToolCallReply', 'Usage')
+__all__ = (
+    'DEFAULT_MODELS',
+    'ErrorReply',
+    'ExecutedToolReply',
+    'GroqEmulator',
+    'ModelCard',
+    'RateLimitWindows',
+    'Reply',
+    'ToolCallReply',
+    'Usage',
+)

@@ -20,7 +20,11 @@ class ModelCard:
         owned_by: The model's publisher, e.g. `'Meta'`.
         context_window: Maximum prompt plus completion tokens.
         max_completion_tokens: Maximum tokens one completion may generate.
-        active: Inactive models are listed but rejected as decommissioned in chat requests.
+        active: Inactive models are decommissioned: left out of `GET /openai/v1/models` (Groq lists active
+            models only), though `GET /openai/v1/models/{id}` still shows them with `active: false`, and
+            rejected by chat requests with Groq's 400 `model_decommissioned`.
+        replacement: For the catalogue only, the model Groq recommends instead of a decommissioned one. It is
+            never sent: Groq's error body does not name it.
     """
 
     id: str
@@ -28,6 +32,7 @@ class ModelCard:
     context_window: int
     max_completion_tokens: int
     active: bool = True
+    replacement: str | None = None
 
 
 DEFAULT_MODELS: tuple[ModelCard, ...] = (
@@ -41,8 +46,9 @@ DEFAULT_MODELS: tuple[ModelCard, ...] = (
     ModelCard('meta-llama/llama-4-maverick-17b-128e-instruct', 'Meta', 131_072, 8_192),
     ModelCard('groq/compound', 'Groq', 131_072, 8_192),
     ModelCard('groq/compound-mini', 'Groq', 131_072, 8_192),
+    ModelCard('gemma2-9b-it', 'Google', 8_192, 8_192, active=False, replacement='llama-3.1-8b-instant'),
 )
-"""A realistic subset of Groq's production and preview models."""
+"""A realistic subset of Groq's production and preview models, and one decommissioned model."""
 
 
 def model_json(card: ModelCard) -> dict[str, Any]:

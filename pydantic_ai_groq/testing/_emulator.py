@@ -16,6 +16,7 @@ import httpx
 
 from ._catalogue import DEFAULT_MODELS, ModelCard, model_json
 from ._json import dumps_compact
+from ._limits import Counters, RateLimitWindows, Refusal, WindowLimiter
 from ._policy import default_policy
 from ._replies import ErrorReply, Reply
 from ._server import serve_asgi
@@ -26,8 +27,10 @@ from ._wire import (
     completion_json,
     default_error_json,
     error_json,
+    estimate_prompt_tokens,
     new_request_id,
     resolve,
+    service_tier,
     sse_data,
     sse_error,
     stream_chunks,
@@ -57,26 +60,6 @@ _UNSUPPORTED_PARAMS = ('logprobs', 'logit_bias', 'top_logprobs')
 
 
 @dataclass
-class _RateLimits:
-    """Groq-like rate-limit counters: requests per day and tokens per minute, never replenished."""
-
-    requests_per_day: int = 14_400
-    tokens_per_minute: int = 300_000
-    requests: int = 0
-    tokens: int = 0
-
-    def headers(self) -> dict[str, str]:
-        return {
-            'x-ratelimit-limit-requests': str(self.requests_per_day),
-            'x-ratelimit-remaining-requests': str(max(0, self.requests_per_day - self.requests)),
-            'x-ratelimit-reset-requests': _duration(self.requests * 86_400 / self.requests_per_day),
-            'x-ratelimit-limit-tokens': str(self.tokens_per_minute),
-            'x-ratelimit-remaining-tokens': str(max(0, self.tokens_per_minute - self.tokens)),
-            'x-ratelimit-reset-tokens': _duration(self.tokens * 60 / self.tokens_per_minute),
-        }
-
-
-@dataclass
 class _Response:
     status: int
     body: bytes
@@ -94,9 +77,16 @@ class GroqEmulator:
     Use `client()` for an `AsyncGroq` wired to the app without sockets, or `serve()` to listen on a
     loopback port.
 
+    Every response carries Groq's `x-ratelimit-*` headers. Without `rate_limits` they count requests
+    against 14,400 per day and tokens against 300,000 per minute, and nothing is ever refused; with
+    `rate_limits` they report `RateLimitWindows` buckets, which refuse what exceeds them with Groq's 429.
+
     Attributes:
         requests: Every chat completions request body received, in order, including rejected ones.
         request_headers: The headers of those requests, names lower-cased.
+        served_count: Chat completions answered with a 200, streamed or not.
+        rate_limited_count: Chat completions refused with a 429 by `rate_limits` (scripted `ErrorReply(429)`
+            replies are not counted).
     """
 
     def __init__(
@@ -106,22 +96,29 @@ class GroqEmulator:
         policy: Policy | None = None,
         models: Sequence[ModelCard] = DEFAULT_MODELS,
         api_key: str | None = None,
+        rate_limits: RateLimitWindows | None = None,
     ) -> None:
         """Create an emulator.
 
         Args:
             script: Replies used in order, one per chat completions request, before `policy`.
             policy: Chooses the reply once the script is used up; defaults to the built-in policy.
-            models: The model catalogue; chat requests for other models get Groq's 404.
+            models: The model catalogue; chat requests for other models get Groq's 404, and for inactive
+                models Groq's 400 `model_decommissioned`.
             api_key: When set, requests must carry `Authorization: Bearer <api_key>`.
+            rate_limits: When set, chat requests beyond these limits get Groq's 429 with `retry-after`,
+                without using a scripted reply or the policy.
         """
         self.requests: list[dict[str, Any]] = []
         self.request_headers: list[dict[str, str]] = []
+        self.served_count = 0
+        self.rate_limited_count = 0
         self._script: deque[Reply | ErrorReply] = deque(script)
         self._policy = policy
         self._models = {card.id: card for card in models}
         self._api_key = api_key
-        self._limits = _RateLimits()
+        self._limits = Counters()
+        self._windows = None if rate_limits is None else WindowLimiter(rate_limits)
         # `serve()` runs the app on another thread while tests push replies and read requests.
         self._lock = threading.Lock()
 
@@ -230,7 +227,9 @@ class GroqEmulator:
         if not self._authorized(headers):
             return _unauthorized()
         if path == _MODELS_PATH:
-            payload: dict[str, Any] = {'object': 'list', 'data': [model_json(card) for card in self._models.values()]}
+            # Like Groq, the listing leaves decommissioned models out; they can still be retrieved by name.
+            cards = [model_json(card) for card in self._models.values() if card.active]
+            payload: dict[str, Any] = {'object': 'list', 'data': cards}
         else:
             model = path[len(_MODELS_PATH) + 1 :]
             card = self._models.get(model)
@@ -238,7 +237,7 @@ class GroqEmulator:
                 return _error(404, default_error_json(404, model))
             payload = model_json(card)
         with self._lock:
-            rate_headers = self._limits.headers()
+            rate_headers = self._rate_headers()
         headers = {**_json_headers(), **rate_headers, 'x-request-id': new_request_id()}
         return _Response(200, _json_bytes(payload), headers)
 
@@ -267,6 +266,11 @@ class GroqEmulator:
         if rejection is not None:
             await _respond(send, rejection)
             return
+        refusal = self._admit(body)
+        if refusal is not None:
+            headers = {**_json_headers(), **refusal.headers, 'x-request-id': new_request_id()}
+            await _respond(send, _Response(refusal.status, _json_bytes(refusal.body), headers))
+            return
         reply = self._next_reply(body)
         if reply.delay > 0:
             await anyio.sleep(reply.delay)
@@ -275,8 +279,12 @@ class GroqEmulator:
             return
         completion = resolve(reply, body)
         with self._lock:
-            self._limits.tokens += completion.usage.total_tokens
-            response_headers = {**self._limits.headers(), 'x-request-id': completion.request_id}
+            if self._windows is None:
+                self._limits.tokens += completion.usage.total_tokens
+            else:
+                self._windows.charge(completion.usage.total_tokens - (completion.usage.cached_tokens or 0))
+            self.served_count += 1
+            response_headers = {**self._rate_headers(), 'x-request-id': completion.request_id}
         if body.get('stream') is True:
             response_headers.update({'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
             await _stream(send, completion, reply, {**response_headers, **_lower(reply.headers)})
@@ -320,6 +328,22 @@ class GroqEmulator:
                 return _error(400, error_json(message, code='unsupported_parameter', param=param))
         return None
 
+    def _admit(self, body: dict[str, Any]) -> Refusal | None:
+        """Take the request from the rate-limit windows, or return the response refusing it."""
+        if self._windows is None:
+            return None
+        limit = body.get('max_completion_tokens', body.get('max_tokens'))
+        requested = estimate_prompt_tokens(body) + (limit if isinstance(limit, int) and limit > 0 else 0)
+        with self._lock:
+            refusal = self._windows.admit(str(body['model']), service_tier(body), requested)
+            if refusal is not None and refusal.status == 429:
+                self.rate_limited_count += 1
+        return refusal
+
+    def _rate_headers(self) -> dict[str, str]:
+        """The `x-ratelimit-*` headers; call with the lock held."""
+        return self._limits.headers() if self._windows is None else self._windows.headers()
+
     def _next_reply(self, body: dict[str, Any]) -> Reply | ErrorReply:
         with self._lock:
             scripted = self._script.popleft() if self._script else None
@@ -337,7 +361,7 @@ class GroqEmulator:
             payload = reply.body if reply.body is not None else default_error_json(reply.status, str(model))
             content, content_type = _json_bytes(payload), 'application/json'
         with self._lock:
-            rate_headers = self._limits.headers()
+            rate_headers = self._rate_headers()
         headers = {**rate_headers, 'content-type': content_type, 'x-request-id': new_request_id()}
         return _Response(reply.status, content, {**headers, **_lower(reply.headers)})
 
@@ -431,9 +455,3 @@ def _lower(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _clamp(index: int | None, last: int) -> int | None:
     return None if index is None else max(0, min(index, last))
-
-
-def _duration(seconds: float) -> str:
-    """Format like Groq's reset headers, e.g. `2m59.56s` or `7.66s`."""
-    minutes, rest = divmod(seconds, 60)
-    return f'{int(minutes)}m{rest:.2f}s' if minutes else f'{rest:.2f}s'

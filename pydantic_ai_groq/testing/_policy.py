@@ -28,6 +28,10 @@ def default_policy(body: Mapping[str, Any]) -> Reply:
     answered with matching JSON; otherwise the text is `'success (no tool calls)'` or lists the
     contents of the tool messages. `tool_choice: "none"` skips the tool steps.
 
+    When the request carries `documents` and its `citation_options` is not `"disabled"`, that text
+    answer cites the first document over its whole length with one `document_citation` annotation,
+    naming the document by its `id`, else by its index (`"0"`).
+
     Args:
         body: The parsed JSON request body.
 
@@ -57,9 +61,22 @@ def default_policy(body: Mapping[str, Any]) -> Reply:
     if response_format.get('type') == 'json_object':
         return Reply(text='{}')
     results = [message_text(message.get('content')) for message in messages if message.get('role') == 'tool']
-    if results:
-        return Reply(text=f'success (tool results: {", ".join(results)})')
-    return Reply(text='success (no tool calls)')
+    text = f'success (tool results: {", ".join(results)})' if results else 'success (no tool calls)'
+    return Reply(text=text, annotations=_citations(body, text))
+
+
+def _citations(body: Mapping[str, Any], text: str) -> list[dict[str, Any]]:
+    """Cite the first of the request's documents over the whole answer, unless citations are disabled."""
+    documents = as_array(body.get('documents'))
+    if not documents or body.get('citation_options') == 'disabled':
+        return []
+    document_id = as_object(documents[0]).get('id')
+    citation = {
+        'document_id': document_id if isinstance(document_id, str) else '0',
+        'start_index': 0,
+        'end_index': len(text),
+    }
+    return [{'type': 'document_citation', 'document_citation': citation}]
 
 
 def _function_tools(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ('ErrorReply', 'Reply', 'ToolCallReply', 'Usage')
+__all__ = ('ErrorReply', 'ExecutedToolReply', 'Reply', 'ToolCallReply', 'Usage')
 
 
 @dataclass
@@ -23,6 +23,32 @@ class ToolCallReply:
     name: str
     arguments: str | dict[str, Any]
     id: str | None = None
+
+
+@dataclass
+class ExecutedToolReply:
+    """One tool Groq ran on its side before answering, as compound systems and built-in tools do.
+
+    It is sent in `message.executed_tools` (streamed: `delta.executed_tools`, see `Reply`), never as a
+    function call for the client to run.
+
+    Attributes:
+        type: The kind of tool, any string: Groq uses `'search'`, `'visit'`, `'python'`, `'browser_search'`,
+            `'browser.search'`, `'browser.open'`, `'wolfram_alpha'` and others.
+        arguments: A dict is sent as compact JSON; a string is sent unchanged.
+        output: The tool's output as text.
+        search_results: Sent as `search_results`, e.g. `{'results': [{'title': ..., 'url': ..., 'content': ...,
+            'score': ...}]}`.
+        code_results: Sent as `code_results`, e.g. `[{'text': '4'}]`.
+        browser_results: Sent as `browser_results`, e.g. `[{'title': ..., 'url': ..., 'content': ...}]`.
+    """
+
+    type: str
+    arguments: str | dict[str, Any]
+    output: str | None = None
+    search_results: Mapping[str, Any] | None = None
+    code_results: Sequence[Mapping[str, Any]] | None = None
+    browser_results: Sequence[Mapping[str, Any]] | None = None
 
 
 @dataclass
@@ -59,18 +85,41 @@ class Usage:
 
 @dataclass
 class Reply:
-    """A successful chat completion, sent as one JSON body or as a server-sent-events stream.
+    r"""A successful chat completion, sent as one JSON body or as a server-sent-events stream.
+
+    The request decides how `reasoning` is sent, through its `reasoning_format`:
+
+    - `'parsed'` (and when unset): as `message.reasoning`, or as `reasoning` deltas.
+    - `'raw'`: inside the content, as `'<think>' + reasoning + '</think>\n\n' + text`, streamed in pieces
+      like any content (so with `chunk_size` the tags can be split across chunks).
+    - `'hidden'`, or `include_reasoning: false` without a format: not at all. The usage still counts it.
+
+    A stream sends its deltas in this order:
+
+    1. the role: `{'role': 'assistant', 'content': ''}`;
+    2. the `reasoning` pieces;
+    3. for each executed tool, two deltas with the same `index`: the call
+       (`{'executed_tools': [{'index': 0, 'type': 'search', 'arguments': '...'}]}`), then, once it ran, the
+       whole entry again with its `output` and results;
+    4. the `content` pieces;
+    5. the annotations, in one `{'annotations': [...]}` delta;
+    6. the `tool_calls`;
+    7. the finish chunk, with the usage in `usage` and `x_groq.usage`.
 
     Attributes:
         text: The message content.
-        reasoning: The model's reasoning, sent as `message.reasoning` or as `reasoning` deltas.
+        reasoning: The model's reasoning, sent as the request's `reasoning_format` asks.
         tool_calls: Function calls, sent after the content when streaming.
+        executed_tools: Tools Groq ran on its side, sent as `message.executed_tools`.
+        annotations: Citations sent as `message.annotations`, e.g. `{'type': 'document_citation',
+            'document_citation': {'document_id': 'doc-1', 'start_index': 0, 'end_index': 10}}`.
         finish_reason: Defaults to `'tool_calls'` when there are tool calls, else `'stop'`.
         usage: Defaults to an estimate from the words of the request and of the reply.
         model: Defaults to the model named in the request.
         id: The completion id; defaults to a generated `chatcmpl-<uuid>`.
         created: Unix time of the completion; defaults to now.
-        service_tier: Reported service tier.
+        service_tier: Reported service tier; defaults to the request's `service_tier` (`'auto'` reported as
+            `'on_demand'`), else `'on_demand'`.
         system_fingerprint: Reported system fingerprint.
         chunk_size: Streaming only: characters per text, reasoning or arguments delta. `None` splits text
             into words (each with the whitespace that follows it) and sends tool arguments in one delta.
@@ -89,12 +138,14 @@ class Reply:
     text: str | None = None
     reasoning: str | None = None
     tool_calls: Sequence[ToolCallReply] = ()
+    executed_tools: Sequence[ExecutedToolReply] = ()
+    annotations: Sequence[Mapping[str, Any]] = ()
     finish_reason: str | None = None
     usage: Usage | None = None
     model: str | None = None
     id: str | None = None
     created: int | None = None
-    service_tier: str = 'on_demand'
+    service_tier: str | None = None
     system_fingerprint: str = 'fp_emulator'
     chunk_size: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict[str, str])
@@ -118,7 +169,8 @@ class ErrorReply:
     Attributes:
         status: The HTTP status code.
         body: A mapping is sent as JSON, a string as plain text; `None` sends Groq's usual error body
-            for `status`.
+            for `status`. For `498`, the status of the flex service tier at capacity, that body has
+            `code: "capacity_exceeded"`: a fast failure to retry later with jittered backoff.
         headers: Extra response headers, e.g. `{'retry-after': '2'}`.
         delay: Seconds to wait before sending anything.
     """

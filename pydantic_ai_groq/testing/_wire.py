@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from ._json import as_array, as_object, dumps_compact, message_text, word_count
-from ._replies import Reply, ToolCallReply, Usage
+from ._replies import ExecutedToolReply, Reply, ToolCallReply, Usage
 
 __all__ = (
     'SSE_DONE',
@@ -22,9 +22,11 @@ __all__ = (
     'completion_json',
     'default_error_json',
     'error_json',
+    'estimate_prompt_tokens',
     'estimate_usage',
     'new_request_id',
     'resolve',
+    'service_tier',
     'sse_data',
     'sse_error',
     'stream_chunks',
@@ -57,8 +59,9 @@ _DEFAULT_ERRORS: dict[int, tuple[str, str, str]] = {
         'tokens',
         'rate_limit_exceeded',
     ),
+    # Groq's custom status for the flex service tier at capacity: it fails fast, to be retried later.
     498: (
-        'Flex tier capacity exceeded. This is a known issue and we are working on it. Please try again later.',
+        'Flex tier capacity exceeded. The request was not processed, please try again later.',
         'capacity_exceeded',
         'capacity_exceeded',
     ),
@@ -90,6 +93,8 @@ class Completion:
     text: str | None
     reasoning: str | None
     tool_calls: tuple[WireToolCall, ...]
+    executed_tools: tuple[dict[str, Any], ...]
+    annotations: tuple[dict[str, Any], ...]
     finish_reason: str
     usage: Usage
     chunk_size: int | None
@@ -102,38 +107,56 @@ def new_request_id() -> str:
 
 
 def resolve(reply: Reply, request: Mapping[str, Any]) -> Completion:
-    """Fill in the defaults of `reply` for the chat completions request body `request`."""
+    """Fill in the defaults of `reply` for the chat completions request body `request`.
+
+    The request's `reasoning_format` and `include_reasoning` decide where the reasoning goes; the usage
+    is estimated from the reply as the model wrote it, so reasoning tokens count even when hidden.
+    """
     tool_calls = tuple(_wire_tool_call(call) for call in reply.tool_calls)
     model = request.get('model')
+    text, reasoning = _format_reasoning(reply.text, reply.reasoning, request)
     return Completion(
         id=reply.id or f'chatcmpl-{uuid.uuid4()}',
         created=int(time.time()) if reply.created is None else reply.created,
         model=reply.model or (model if isinstance(model, str) else ''),
         system_fingerprint=reply.system_fingerprint,
-        service_tier=reply.service_tier,
+        service_tier=reply.service_tier or service_tier(request),
         request_id=new_request_id(),
-        text=reply.text,
-        reasoning=reply.reasoning,
+        text=text,
+        reasoning=reasoning,
         tool_calls=tool_calls,
+        executed_tools=tuple(_executed_tool_json(index, tool) for index, tool in enumerate(reply.executed_tools)),
+        annotations=tuple(dict(annotation) for annotation in reply.annotations),
         finish_reason=reply.finish_reason or ('tool_calls' if tool_calls else 'stop'),
         usage=reply.usage or estimate_usage(request, reply.text, reply.reasoning, tool_calls),
         chunk_size=reply.chunk_size,
     )
 
 
-def estimate_usage(
-    request: Mapping[str, Any], text: str | None, reasoning: str | None, tool_calls: Sequence[WireToolCall]
-) -> Usage:
-    """Estimate token usage: one token per word, and one per four characters of JSON."""
+def service_tier(request: Mapping[str, Any]) -> str:
+    """Return the service tier Groq reports for `request`: the one asked for, with `auto` as `on_demand`."""
+    tier = request.get('service_tier')
+    return tier if isinstance(tier, str) and tier != 'auto' else 'on_demand'
+
+
+def estimate_prompt_tokens(request: Mapping[str, Any]) -> int:
+    """Estimate the prompt tokens of a request: one per word of the messages, one per four characters of tools."""
     prompt_words = sum(
         word_count(message_text(as_object(message).get('content'))) for message in as_array(request.get('messages'))
     )
     tools = request.get('tools')
     tool_tokens = len(dumps_compact(tools)) // 4 if tools else 0
+    return max(1, prompt_words + tool_tokens)
+
+
+def estimate_usage(
+    request: Mapping[str, Any], text: str | None, reasoning: str | None, tool_calls: Sequence[WireToolCall]
+) -> Usage:
+    """Estimate token usage: one token per word, and one per four characters of JSON."""
     argument_tokens = sum(len(call.arguments) for call in tool_calls) // 4
     reasoning_words = word_count(reasoning)
     return Usage(
-        prompt_tokens=max(1, prompt_words + tool_tokens),
+        prompt_tokens=estimate_prompt_tokens(request),
         completion_tokens=max(1, word_count(text) + reasoning_words + argument_tokens),
         reasoning_tokens=None if reasoning is None else reasoning_words,
     )
@@ -147,6 +170,10 @@ def completion_json(completion: Completion) -> dict[str, Any]:
         message['content'] = completion.text or ''
     if completion.reasoning is not None:
         message['reasoning'] = completion.reasoning
+    if completion.executed_tools:
+        message['executed_tools'] = list(completion.executed_tools)
+    if completion.annotations:
+        message['annotations'] = list(completion.annotations)
     if completion.tool_calls:
         message['tool_calls'] = [
             {'id': call.id, 'type': 'function', 'function': {'name': call.name, 'arguments': call.arguments}}
@@ -170,11 +197,21 @@ def completion_json(completion: Completion) -> dict[str, Any]:
 
 
 def stream_chunks(completion: Completion) -> list[dict[str, Any]]:
-    """Return the `chat.completion.chunk` payloads of a stream, the finish chunk last."""
+    """Return the `chat.completion.chunk` payloads of a stream, the finish chunk last.
+
+    Deltas come in this order: the role, the reasoning, the executed tools (each as its call, then as the
+    whole entry with the same `index` once it has run), the content, the annotations in one delta, and the
+    tool calls.
+    """
     size = completion.chunk_size
     deltas: list[dict[str, Any]] = [{'role': 'assistant', 'content': ''}]
     deltas += [{'reasoning': piece, 'channel': 'analysis'} for piece in _pieces(completion.reasoning, size)]
+    for tool in completion.executed_tools:
+        call = {key: tool[key] for key in ('index', 'type', 'arguments')}
+        deltas += [{'executed_tools': [call]}, {'executed_tools': [tool]}]
     deltas += [{'content': piece} for piece in _pieces(completion.text, size)]
+    if completion.annotations:
+        deltas.append({'annotations': list(completion.annotations)})
     for index, call in enumerate(completion.tool_calls):
         # Unlike text, arguments are sent whole unless a chunk size asks for fragments.
         first, *rest = (_pieces(call.arguments, size) if size else []) or [call.arguments]
@@ -212,6 +249,34 @@ def default_error_json(status: int, model: str) -> dict[str, Any]:
     phrase = _PHRASES.get(status, 'Unknown Error')
     message, error_type, code = _DEFAULT_ERRORS.get(status, (phrase, 'api_error', phrase.lower().replace(' ', '_')))
     return error_json(message.format(model=model), code=code, error_type=error_type)
+
+
+def _format_reasoning(
+    text: str | None, reasoning: str | None, request: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """Apply the request's `reasoning_format` (else `include_reasoning`): return the content and reasoning to send."""
+    if reasoning is None:
+        return text, None
+    reasoning_format = request.get('reasoning_format')
+    if reasoning_format == 'raw':
+        return f'<think>{reasoning}</think>\n\n{text or ""}', None
+    if reasoning_format == 'hidden' or (reasoning_format is None and request.get('include_reasoning') is False):
+        return text, None
+    return text, reasoning
+
+
+def _executed_tool_json(index: int, tool: ExecutedToolReply) -> dict[str, Any]:
+    arguments = tool.arguments if isinstance(tool.arguments, str) else dumps_compact(tool.arguments)
+    entry: dict[str, Any] = {'index': index, 'type': tool.type, 'arguments': arguments}
+    if tool.output is not None:
+        entry['output'] = tool.output
+    if tool.search_results is not None:
+        entry['search_results'] = dict(tool.search_results)
+    if tool.code_results is not None:
+        entry['code_results'] = [dict(result) for result in tool.code_results]
+    if tool.browser_results is not None:
+        entry['browser_results'] = [dict(result) for result in tool.browser_results]
+    return entry
 
 
 def _wire_tool_call(call: ToolCallReply) -> WireToolCall:
