@@ -13,7 +13,7 @@ import time
 
 from ._harness import Options, Row, format_report, machine_summary
 
-SUITES = ('bench.model', 'bench.imports', 'bench.agent')
+SUITES = ('bench.model', 'bench.imports', 'bench.agent', 'bench.partial_json', 'bench.rate_limit')
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply
 
-MODEL_NAME = os.environ.get('GROQ_MODEL', 'llama-3.3-70b-versatile')
+# llama-3.3-70b-versatile, the project's usual example, is shut down for Groq's free and developer tiers.
+MODEL_NAME = os.environ.get('GROQ_MODEL', 'openai/gpt-oss-120b')
 
 
 @contextmanager

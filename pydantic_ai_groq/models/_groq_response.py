@@ -135,10 +135,6 @@ def _arguments_text(arguments: object) -> str:
     return arguments if isinstance(arguments, str) else pydantic_core.to_json(arguments).decode()
 
 
-def _text_of(part: ModelResponsePart) -> str:
-    return part.content if isinstance(part, TextPart) else ''
-
-
 def _content_parts(content: str) -> list[ModelResponsePart]:
     # `reasoning_format='raw'` puts the reasoning in <think> tags at the start of the content.
     if not content.lstrip().startswith('<'):
@@ -365,8 +361,8 @@ class GroqStreamedResponse(StreamedResponse):
                 event = parts.handle_thinking_delta('think_tags', text)
             else:
                 event = parts.handle_text_delta('content', text)
-            if event is not None:
-                self._pending_events.append(event)
+            assert event is not None  # the splitter never gives empty segments
+            self._pending_events.append(event)
 
     def _handle_executed_tools(self, executed_tools: list[dict[str, Any]]) -> None:
         parts = self._parts_manager
@@ -404,7 +400,8 @@ class GroqStreamedResponse(StreamedResponse):
                         ('failed_generation', index), part.tool_name, part.args_as_json_str(), part.tool_call_id
                     )
                 elif not self._content_started:  # text that was not streamed already
-                    event = self._parts_manager.handle_text_delta('content', _text_of(part))
+                    assert isinstance(part, TextPart)  # a failed generation is tool calls or one text
+                    event = self._parts_manager.handle_text_delta('content', part.content)
                 else:
                     event = None
                 if event is not None:

@@ -335,7 +335,7 @@ class GroqModel(Model):
             hint = 'Flex capacity exceeded (498): retryable; retried with backoff up to max_retries'
         if hint is None:
             return error
-        return http_error(response, self._model_name, hint=hint + '.')
+        return http_error(response, self._model_name, hint=hint if hint.endswith('?') else f'{hint}.')
 
 
 def _message_texts(messages: list[dict[str, Any]]) -> list[str]:
