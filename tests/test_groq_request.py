@@ -43,7 +43,8 @@ WEATHER = ToolDefinition(
 NO_TOOLS = ModelRequestParameters()
 
 
-async def test_every_part_kind(emulator: GroqEmulator, model: GroqModel):
+async def test_every_part_kind(emulator: GroqEmulator):
+    model = emulator.model('meta-llama/llama-4-scout-17b-16e-instruct')  # reads images
     emulator.push(Reply(text='ok'))
     history: list[ModelMessage] = [
         ModelRequest(
@@ -366,3 +367,55 @@ async def test_timestamps_do_not_reach_the_wire(emulator: GroqEmulator, model: G
     part = UserPromptPart('hi', timestamp=datetime(2020, 1, 1, tzinfo=timezone.utc))
     await model.request([ModelRequest([part])], None, NO_TOOLS)
     assert emulator.requests[0]['messages'] == [{'role': 'user', 'content': 'hi'}]
+
+
+async def test_images_need_a_vision_model(emulator: GroqEmulator, model: GroqModel):
+    request = ModelRequest([UserPromptPart(['What is this?', ImageUrl('https://example.com/cat.png')])])
+    with pytest.raises(
+        UserError, match=r'llama-3.3-70b-versatile does not read images; models that do: qwen/'
+    ):
+        await model.request([request], None, NO_TOOLS)
+    assert emulator.requests == []
+
+
+async def test_no_response_format_next_to_tools(emulator: GroqEmulator):
+    model = emulator.model('openai/gpt-oss-120b')
+    schema = {
+        'type': 'object',
+        'properties': {'a': {'type': 'string'}},
+        'required': ['a'],
+        'additionalProperties': False,
+    }
+    emulator.push(Reply(text='{"a": "x"}'), Reply(text='{"a": "x"}'))
+    for mode in ('native', 'prompted'):
+        params = ModelRequestParameters(
+            function_tools=[WEATHER], output_mode=mode, output_object=OutputObjectDefinition(schema)
+        )
+        await model.request([ModelRequest.user_text_prompt('hi')], None, params)
+    assert [('response_format' in body, 'tools' in body) for body in emulator.requests] == [
+        (False, True),
+        (False, True),
+    ]
+    await model.client.close()
+
+
+async def test_max_tokens_past_what_the_model_can_generate(emulator: GroqEmulator, model: GroqModel):
+    with pytest.raises(
+        UserError, match=r'max_tokens=100000 is more than llama-3.3-70b-versatile can generate; allowed: 1..32768'
+    ):
+        await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 100_000}, NO_TOOLS)
+    assert emulator.requests == []
+
+
+async def test_unknown_models_fetch_the_catalogue_once(emulator: GroqEmulator):
+    from pydantic_ai_groq.testing import ModelCard
+
+    card = ModelCard('vendor/new-model', 'Vendor', 1_000, 100)
+    emulator = GroqEmulator([Reply(text='ok')], models=[card])
+    model = GroqModel('vendor/new-model', groq_client=emulator.client())
+    await model.request([ModelRequest.user_text_prompt('hi')], None, NO_TOOLS)
+    with pytest.raises(UserError, match=r'far more than the 1,000-token context window of vendor/new-model'):
+        await model.request([ModelRequest.user_text_prompt('word ' * 10_000)], None, NO_TOOLS)
+    with pytest.raises(UserError, match=r'max_tokens=500 is more than vendor/new-model can generate; allowed: 1..100'):
+        await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 500}, NO_TOOLS)
+    await model.client.close()

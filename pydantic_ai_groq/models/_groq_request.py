@@ -73,7 +73,7 @@ def build_body(
         UserError: For settings, tools or output modes the model cannot take.
     """
     profile = profile_for(model_name)
-    body: dict[str, Any] = {'model': model_name, 'messages': map_messages(messages, profile)}
+    body: dict[str, Any] = {'model': model_name, 'messages': map_messages(messages, profile, model_name)}
     if stream:
         body['stream'] = True
     tools: list[dict[str, Any]] = []
@@ -231,7 +231,9 @@ def _builtin_tools(
     return []
 
 
-def map_messages(messages: Iterable[ModelMessage], profile: GroqModelProfile | None = None) -> list[dict[str, Any]]:
+def map_messages(
+    messages: Iterable[ModelMessage], profile: GroqModelProfile | None = None, model_name: str = 'this model'
+) -> list[dict[str, Any]]:
     """A history as Groq chat messages.
 
     The newest request's instructions go in a `system` message after the leading system
@@ -239,13 +241,14 @@ def map_messages(messages: Iterable[ModelMessage], profile: GroqModelProfile | N
     in `_groq_profiles`); server-side tool parts stay in the history only.
     """
     round_trip = profile.thinking_round_trip if profile is not None else 'drop'
+    vision_model = None if profile is None or profile.vision else model_name
     wire: list[dict[str, Any]] = []
     instructions: str | None = None
     for message in messages:
         if isinstance(message, ModelRequest):
             instructions = message.instructions
             for part in message.parts:
-                wire.append(_map_request_part(part))
+                wire.append(_map_request_part(part, vision_model))
         else:
             wire.append(_map_response(message, round_trip))
     if instructions:
@@ -256,13 +259,20 @@ def map_messages(messages: Iterable[ModelMessage], profile: GroqModelProfile | N
     return wire
 
 
-def _map_request_part(part: SystemPromptPart | UserPromptPart | ToolReturnPart | RetryPromptPart) -> dict[str, Any]:
+def _map_request_part(
+    part: SystemPromptPart | UserPromptPart | ToolReturnPart | RetryPromptPart, blind_model: str | None
+) -> dict[str, Any]:
+    """One request part as a message; `blind_model` names the model when it cannot read images."""
     if isinstance(part, SystemPromptPart):
         return {'role': 'system', 'content': part.content}
     if isinstance(part, UserPromptPart):
         if isinstance(part.content, str):
             return {'role': 'user', 'content': part.content}
-        return {'role': 'user', 'content': [_map_user_content(item) for item in part.content]}
+        content = [_map_user_content(item) for item in part.content]
+        if blind_model is not None and any(item['type'] == 'image_url' for item in content):
+            able = ', '.join(m for m, info in KNOWN_MODELS.items() if info.active and profile_for(m).vision)
+            raise UserError(f'{blind_model} does not read images; models that do: {able}.')
+        return {'role': 'user', 'content': content}
     if isinstance(part, ToolReturnPart):
         return {'role': 'tool', 'tool_call_id': part.tool_call_id, 'content': part.model_response_str()}
     if part.tool_name is None:

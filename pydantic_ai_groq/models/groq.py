@@ -31,12 +31,14 @@ from ..rate_limit import GroqRateLimiter, parse_rate_limit_headers
 from ..settings import ModelSettings, merge_model_settings, validate_model_settings
 from . import Model, ModelRequestParameters
 from ._groq_catalogue import (
+    KNOWN_MODELS,
     GroqModelInfo,
-    ModelCatalogue,
     close_names,
     context_window,
+    default_catalogue,
     estimate_tokens,
     fetch_models,
+    obviously_exceeds,
     replacement_for,
 )
 from ._groq_request import build_body
@@ -62,8 +64,6 @@ CHAT_COMPLETIONS_PATH = '/openai/v1/chat/completions'
 # Capacity errors (498) are not retried by the SDK; Groq's docs say to retry them with backoff.
 _CAPACITY_BACKOFF_SECONDS = 0.5
 _CAPACITY_BACKOFF_CAP_SECONDS = 8.0
-# A prompt is only refused before sending when its estimate is well past the context window.
-_CONTEXT_WINDOW_MARGIN = 1.5
 
 
 class GroqModelSettings(ModelSettings, total=False):
@@ -105,8 +105,6 @@ _CHOICES: dict[str, tuple[object, ...]] = {
     'groq_citation_options': ('enabled', 'disabled'),
     'parallel_tool_calls': (True, False),
 }
-
-_CATALOGUE = ModelCatalogue()
 
 
 def _check_settings(settings: Mapping[str, Any]) -> None:
@@ -227,7 +225,10 @@ class GroqModel(Model):
         A generation Groq rejects (`tool_use_failed`, `json_validate_failed`) comes back as a
         response with `finish_reason='error'` and the failed generation as parts, for a retry.
         """
-        body, options, tokens = self._prepare(messages, model_settings, model_request_parameters, stream=False)
+        catalogue = await self._catalogue()
+        body, options, tokens = self._prepare(
+            messages, model_settings, model_request_parameters, catalogue, stream=False
+        )
         try:
             response = await self._post(body, options, tokens, stream=False)
         except ModelHTTPError as e:
@@ -252,7 +253,10 @@ class GroqModel(Model):
         The HTTP stream is closed when the block is left, whether the stream was read to
         the end or not.
         """
-        body, options, tokens = self._prepare(messages, model_settings, model_request_parameters, stream=True)
+        catalogue = await self._catalogue()
+        body, options, tokens = self._prepare(
+            messages, model_settings, model_request_parameters, catalogue, stream=True
+        )
         response = await self._post(body, options, tokens, stream=True)
         try:
             yield GroqStreamedResponse(self._model_name, response)
@@ -264,6 +268,7 @@ class GroqModel(Model):
         messages: Sequence[ModelMessage],
         model_settings: ModelSettings | None,
         params: ModelRequestParameters,
+        catalogue: Mapping[str, GroqModelInfo] | None,
         *,
         stream: bool,
     ) -> tuple[dict[str, Any], dict[str, Any], int]:
@@ -273,7 +278,7 @@ class GroqModel(Model):
             _check_settings(settings)
         body = build_body(self._model_name, messages, settings, params, stream=stream)
         tokens = estimate_tokens(''.join(_message_texts(body['messages'])))
-        self._check_context_window(tokens)
+        self._check_capabilities(tokens, settings.get('max_tokens'), catalogue)
         options: dict[str, Any] = {}
         if 'timeout' in settings:
             options['timeout'] = settings['timeout']
@@ -281,12 +286,28 @@ class GroqModel(Model):
             options['headers'] = extra_headers
         return body, options, tokens
 
-    def _check_context_window(self, tokens: int) -> None:
-        window = context_window(self._model_name, _CATALOGUE.cached(self.client))
-        if window is not None and tokens > window * _CONTEXT_WINDOW_MARGIN:
+    async def _catalogue(self) -> Mapping[str, GroqModelInfo] | None:
+        """The API's catalogue when fetched; fetched (once per client) only for models the built-in table lacks."""
+        catalogue = default_catalogue.cached(self.client)
+        if catalogue is None and self._model_name not in KNOWN_MODELS:
+            catalogue = await default_catalogue.get(self.client)
+        return catalogue
+
+    def _check_capabilities(
+        self, tokens: int, max_tokens: int | None, catalogue: Mapping[str, GroqModelInfo] | None
+    ) -> None:
+        window = context_window(self._model_name, catalogue)
+        if obviously_exceeds(tokens, window):
             raise UserError(
                 f'The prompt is about {tokens:,} tokens, far more than the {window:,}-token context window of '
                 f'{self._model_name}: shorten the history or use a model with a larger window.'
+            )
+        info = (catalogue or {}).get(self._model_name) or KNOWN_MODELS.get(self._model_name)
+        limit = info.max_completion_tokens if info is not None else None
+        if max_tokens is not None and limit is not None and max_tokens > limit:
+            raise UserError(
+                f'Model setting max_tokens={max_tokens} is more than {self._model_name} can generate; '
+                f'allowed: 1..{limit}.'
             )
 
     async def _post(
@@ -323,10 +344,10 @@ class GroqModel(Model):
         code = error.error_code
         hint: str | None = None
         if code == 'model_decommissioned':
-            replacement = replacement_for(self._model_name, _CATALOGUE.cached(self.client))
+            replacement = replacement_for(self._model_name, default_catalogue.cached(self.client))
             hint = f'{self._model_name} is decommissioned' + (f'; use {replacement!r} instead' if replacement else '')
         elif code == 'model_not_found' or (error.kind == 'not_found' and code is None):
-            catalogue = await _CATALOGUE.get(self.client)
+            catalogue = await default_catalogue.get(self.client)
             names = close_names(self._model_name, catalogue)
             hint = f'No model {self._model_name!r}' + (
                 f'; did you mean {", ".join(map(repr, names))}?' if names else ''
