@@ -371,9 +371,7 @@ async def test_timestamps_do_not_reach_the_wire(emulator: GroqEmulator, model: G
 
 async def test_images_need_a_vision_model(emulator: GroqEmulator, model: GroqModel):
     request = ModelRequest([UserPromptPart(['What is this?', ImageUrl('https://example.com/cat.png')])])
-    with pytest.raises(
-        UserError, match=r'llama-3.3-70b-versatile does not read images; models that do: qwen/'
-    ):
+    with pytest.raises(UserError, match=r'llama-3.3-70b-versatile does not read images; models that do: qwen/'):
         await model.request([request], None, NO_TOOLS)
     assert emulator.requests == []
 
