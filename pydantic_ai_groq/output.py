@@ -14,7 +14,7 @@ import json
 import re
 import types
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, Literal, Union, cast, get_args, get_origin
 
 import pydantic
@@ -67,11 +67,11 @@ class OutputObjectDefinition:
     strict: bool | None = None
 
 
-@dataclass(init=False)
+@dataclass
 class ToolOutput(Generic[OutputDataT]):
     """Structured output through a tool the model must call (the default for non-`str` types).
 
-    Args:
+    Attributes:
         output_type: The type of the output (a pydantic model, dataclass, TypedDict, scalar, list, ...).
         name: The tool's name; defaults to `final_result`.
         description: The tool's description; defaults to "The final response which ends this conversation".
@@ -80,88 +80,50 @@ class ToolOutput(Generic[OutputDataT]):
     """
 
     output_type: type[OutputDataT]
-    name: str | None
-    description: str | None
-    max_retries: int | None
-    strict: bool | None
-
-    def __init__(
-        self,
-        output_type: type[OutputDataT],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        max_retries: int | None = None,
-        strict: bool | None = None,
-    ) -> None:
-        self.output_type = output_type
-        self.name = name
-        self.description = description
-        self.max_retries = max_retries
-        self.strict = strict
+    _: KW_ONLY
+    name: str | None = None
+    description: str | None = None
+    max_retries: int | None = None
+    strict: bool | None = None
 
 
-@dataclass(init=False)
+@dataclass
 class NativeOutput(Generic[OutputDataT]):
     """Structured output through Groq's `json_schema` response format: the answer text is the JSON.
 
-    Args:
+    Attributes:
         outputs: The output type, or several (the schema then accepts any of them).
         name: The schema's name; defaults to the type's name.
         description: The schema's description; defaults to the type's docstring.
         strict: `True`/`False` to ask for or against strict mode; `None` sends `strict: true` when the
-            model supports it and the schema is strict-compatible.
+            model supports it and the schema can be made strict.
     """
 
-    outputs: Any
-    name: str | None
-    description: str | None
-    strict: bool | None
-
-    def __init__(
-        self,
-        outputs: type[OutputDataT] | Sequence[type[OutputDataT]],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        strict: bool | None = None,
-    ) -> None:
-        self.outputs = outputs
-        self.name = name
-        self.description = description
-        self.strict = strict
+    outputs: type[OutputDataT] | Sequence[type[OutputDataT]]
+    _: KW_ONLY
+    name: str | None = None
+    description: str | None = None
+    strict: bool | None = None
 
 
-@dataclass(init=False)
+@dataclass
 class PromptedOutput(Generic[OutputDataT]):
     """Structured output by instructions: the schema goes into the instructions and JSON mode is on.
 
     Works with models that support neither tools nor `json_schema`.
 
-    Args:
+    Attributes:
         outputs: The output type, or several.
         name: The schema's name; defaults to the type's name.
         description: The schema's description; defaults to the type's docstring.
         template: Instructions with a `{schema}` placeholder; defaults to `DEFAULT_PROMPTED_OUTPUT_TEMPLATE`.
     """
 
-    outputs: Any
-    name: str | None
-    description: str | None
-    template: str | None
-
-    def __init__(
-        self,
-        outputs: type[OutputDataT] | Sequence[type[OutputDataT]],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        template: str | None = None,
-    ) -> None:
-        self.outputs = outputs
-        self.name = name
-        self.description = description
-        self.template = template
+    outputs: type[OutputDataT] | Sequence[type[OutputDataT]]
+    _: KW_ONLY
+    name: str | None = None
+    description: str | None = None
+    template: str | None = None
 
 
 OutputSpec = Any
