@@ -13,7 +13,14 @@ import time
 
 from ._harness import Options, Row, format_report, machine_summary
 
-SUITES = ('bench.model', 'bench.imports', 'bench.agent', 'bench.partial_json', 'bench.rate_limit')
+SUITES = (
+    'bench.model',
+    'bench.imports',
+    'bench.agent',
+    'bench.partial_json',
+    'bench.rate_limit',
+    'bench.instrumentation',
+)
 
 
 def main(argv: list[str] | None = None) -> int:

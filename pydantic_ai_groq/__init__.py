@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from .exceptions import (
         UserError as UserError,
     )
+    from .instrumentation import InstrumentationSettings as InstrumentationSettings
+    from .instrumentation import InstrumentedModel as InstrumentedModel
+    from .instrumentation import instrument_all as instrument_all
     from .messages import (
         BinaryContent as BinaryContent,
     )
@@ -167,6 +170,8 @@ _EXPORTS: dict[str, str] = {
     'GroqModel': '.models.groq',
     'GroqModelSettings': '.models.groq',
     'ImageUrl': '.messages',
+    'InstrumentationSettings': '.instrumentation',
+    'InstrumentedModel': '.instrumentation',
     'Model': '.models',
     'ModelAPIError': '.exceptions',
     'ModelHTTPError': '.exceptions',
@@ -206,6 +211,7 @@ _EXPORTS: dict[str, str] = {
     'UserPromptPart': '.messages',
     'capture_run_messages': '._run',
     'infer_model': '.models',
+    'instrument_all': '.instrumentation',
 }
 
 __all__ = (
@@ -224,6 +230,8 @@ __all__ = (
     'GroqModel',
     'GroqModelSettings',
     'ImageUrl',
+    'InstrumentationSettings',
+    'InstrumentedModel',
     'Model',
     'ModelAPIError',
     'ModelHTTPError',
@@ -263,6 +271,7 @@ __all__ = (
     'UserPromptPart',
     'capture_run_messages',
     'infer_model',
+    'instrument_all',
 )
 
 

@@ -11,7 +11,7 @@ import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
 
 import anyio
 import pydantic
@@ -41,6 +41,11 @@ from .output import ObjectOutput, OutputSchema, strip_markdown_fence
 from .settings import ModelSettings
 from .tools import AgentDepsT, RunContext, Tool
 from .usage import RunUsage, UsageLimits
+
+if TYPE_CHECKING:
+    from ._function_schema import FunctionSchema
+    from ._instrumentation_run import RunTelemetry
+    from .instrumentation import InstrumentationSettings
 
 __all__ = ('AgentRun', 'AgentStreamEvent', 'EndStrategy', 'OutputValidator', 'SystemPromptFunc', 'capture_run_messages')
 
@@ -135,6 +140,8 @@ class AgentRun(Generic[AgentDepsT]):
         output_validators: Sequence[OutputValidator],
         instructions: Sequence[str | SystemPromptFunc],
         system_prompts: Sequence[str | SystemPromptFunc],
+        instrumentation: InstrumentationSettings | None = None,
+        agent_name: str | None = None,
     ) -> None:
         captured = _captured_messages.get()
         self.messages: list[ModelMessage] = captured if captured is not None else []
@@ -158,13 +165,23 @@ class AgentRun(Generic[AgentDepsT]):
         self._system_prompts = system_prompts
         self._tool_failures: dict[str, int] = {}
         self._output_failures = 0
+        self.telemetry: RunTelemetry | None = None
+        if instrumentation is not None:
+            from ._instrumentation_run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
+
+            self.telemetry = RunTelemetry(instrumentation, model, agent_name)
 
     # --- the loop -----------------------------------------------------------------------------
 
-    async def events(self, *, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
+    def events(self, *, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
         """Run to the end, yielding events; model stream events only when `stream` is true."""
+        if self.telemetry is None:
+            return self._events(self.model, stream)
+        return self.telemetry.trace_run(self, self._events(self.telemetry.model, stream))
+
+    async def _events(self, model: Model, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
         await self._start()
-        model, settings, params = self.model, self._settings, self._params
+        settings, params = self._settings, self._params
         while True:
             self._limits.check_before_request(self.usage)
             self.ctx.run_step += 1
@@ -422,18 +439,25 @@ class AgentRun(Generic[AgentDepsT]):
             call.tool_name, call.tool_call_id, self._tool_failures.get(call.tool_name, 0), max_retries
         )
         try:
-            if isinstance(call.args, dict):
-                args = schema.validate_python(call.args)
+            execution = self._execute_tool(call, schema, ctx)
+            if self.telemetry is None:
+                result = await execution
             else:
-                args = schema.validate_json(call.args or '{}')
-            self.usage.tool_calls += 1
-            result = await schema.call(args, ctx)
+                result = await self.telemetry.execute_tool(call, tool.tool_def.description, execution)
         except pydantic.ValidationError as e:
             return self._tool_failed(call, e.errors(include_url=False), max_retries)
         except ModelRetry as e:
             return self._tool_failed(call, e.message, max_retries)
         self._tool_failures.pop(call.tool_name, None)
         return ToolReturnPart(call.tool_name, _jsonable(call.tool_name, result), call.tool_call_id)
+
+    async def _execute_tool(self, call: ToolCallPart, schema: FunctionSchema, ctx: RunContext[Any]) -> Any:
+        if isinstance(call.args, dict):
+            args = schema.validate_python(call.args)
+        else:
+            args = schema.validate_json(call.args or '{}')
+        self.usage.tool_calls += 1
+        return await schema.call(args, ctx)
 
 
 def _jsonable(tool_name: str, value: Any) -> Any:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import Any, Generic, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 
+from ._instrumentation_default import default_instrumentation
 from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
 from ._sync import run_sync
 from .builtin_tools import AbstractBuiltinTool
@@ -18,6 +19,9 @@ from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, fini
 from .settings import ModelSettings, merge_model_settings
 from .tools import AgentDepsT, DocstringFormat, Tool
 from .usage import UsageLimits
+
+if TYPE_CHECKING:
+    from .instrumentation import InstrumentationSettings
 
 __all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'capture_run_messages')
 
@@ -50,6 +54,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         end_strategy: `early`: once the output tool is called, other tools in that response are not run;
             `exhaustive`: run them all.
         name: The agent's name (used in traces).
+        instrument: Record OpenTelemetry spans and metrics: `True` with the global providers, an
+            `InstrumentationSettings` to choose them (and whether content is recorded), `False` never;
+            `None` (default) does what `instrument_all()` set, by default nothing.
 
     Raises:
         UserError: For a model string in another form, duplicate tool names, or an unusable output type.
@@ -71,6 +78,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         usage_limits: UsageLimits | None = None,
         end_strategy: EndStrategy = 'early',
         name: str | None = None,
+        instrument: InstrumentationSettings | bool | None = None,
     ) -> None:
         if isinstance(model, str):
             _check_model_string(model)
@@ -103,6 +111,11 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._output_validators: list[OutputValidator] = []
         self._override_model: ContextVar[Model | None] = ContextVar('_override_model', default=None)
         self._override_deps: ContextVar[tuple[AgentDepsT] | None] = ContextVar('_override_deps', default=None)
+        if instrument is True:
+            from .instrumentation import InstrumentationSettings  # OpenTelemetry is imported only when instrumenting
+
+            instrument = InstrumentationSettings()
+        self._instrument: InstrumentationSettings | Literal[False] | None = instrument
 
     def __repr__(self) -> str:
         model = self._model.model_name if isinstance(self._model, Model) else self._model
@@ -292,6 +305,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             output_validators=list(self._output_validators),
             instructions=instructions,
             system_prompts=self._system_prompts,
+            instrumentation=default_instrumentation() if self._instrument is None else self._instrument or None,
+            agent_name=self.name,
         )
 
     async def run(
