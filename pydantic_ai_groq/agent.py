@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, cast, overload
+
+from typing_extensions import Unpack
 
 from ._instrumentation_default import default_instrumentation
 from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
@@ -23,9 +25,26 @@ from .usage import UsageLimits
 if TYPE_CHECKING:
     from .instrumentation import InstrumentationSettings
 
-__all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'capture_run_messages')
+__all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'ToolOptions', 'capture_run_messages')
 
 ToolFunc = Callable[..., Any]
+
+
+class ToolOptions(TypedDict, total=False):
+    """Options of `@agent.tool(...)` and `@agent.tool_plain(...)`."""
+
+    name: str | None
+    """The tool's name; defaults to the function's name."""
+    description: str | None
+    """The tool's description; defaults to the docstring's text."""
+    retries: int | None
+    """How often the tool may fail in a row; defaults to the agent's `retries`."""
+    strict: bool | None
+    """Ask for strict schema adherence where the model supports it."""
+    docstring_format: DocstringFormat
+    """`google`, `numpy`, `sphinx` or `auto` (the default)."""
+    require_parameter_descriptions: bool
+    """Fail when a parameter has no description."""
 
 
 class Agent(Generic[AgentDepsT, OutputDataT]):
@@ -132,90 +151,41 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
     def tool(self, function: ToolFunc, /) -> ToolFunc: ...
 
     @overload
-    def tool(
-        self,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        retries: int | None = None,
-        strict: bool | None = None,
-        docstring_format: DocstringFormat = 'auto',
-        require_parameter_descriptions: bool = False,
-    ) -> Callable[[ToolFunc], ToolFunc]: ...
+    def tool(self, /, **options: Unpack[ToolOptions]) -> Callable[[ToolFunc], ToolFunc]: ...
 
-    def tool(
-        self,
-        function: ToolFunc | None = None,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        retries: int | None = None,
-        strict: bool | None = None,
-        docstring_format: DocstringFormat = 'auto',
-        require_parameter_descriptions: bool = False,
-    ) -> Any:
-        """Register a tool whose first parameter is `RunContext[Deps]`: `@agent.tool` or `@agent.tool(...)`."""
-        return self._tool_decorator(
-            function, True, name, description, retries, strict, docstring_format, require_parameter_descriptions
-        )
+    def tool(self, function: ToolFunc | None = None, /, **options: Unpack[ToolOptions]) -> Any:
+        """Register a tool whose first parameter is `RunContext[Deps]`: `@agent.tool` or `@agent.tool(...)`.
+
+        Options (all keyword): `name`, `description`, `retries`, `strict`, `docstring_format`,
+        `require_parameter_descriptions`; see `ToolOptions`.
+        """
+        return self._tool_decorator(function, True, options)
 
     @overload
     def tool_plain(self, function: ToolFunc, /) -> ToolFunc: ...
 
     @overload
-    def tool_plain(
-        self,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        retries: int | None = None,
-        strict: bool | None = None,
-        docstring_format: DocstringFormat = 'auto',
-        require_parameter_descriptions: bool = False,
-    ) -> Callable[[ToolFunc], ToolFunc]: ...
+    def tool_plain(self, /, **options: Unpack[ToolOptions]) -> Callable[[ToolFunc], ToolFunc]: ...
 
-    def tool_plain(
-        self,
-        function: ToolFunc | None = None,
-        /,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        retries: int | None = None,
-        strict: bool | None = None,
-        docstring_format: DocstringFormat = 'auto',
-        require_parameter_descriptions: bool = False,
-    ) -> Any:
-        """Register a tool that takes no `RunContext`: `@agent.tool_plain` or `@agent.tool_plain(...)`."""
-        return self._tool_decorator(
-            function, False, name, description, retries, strict, docstring_format, require_parameter_descriptions
-        )
+    def tool_plain(self, function: ToolFunc | None = None, /, **options: Unpack[ToolOptions]) -> Any:
+        """Register a tool that takes no `RunContext`: `@agent.tool_plain` or `@agent.tool_plain(...)`.
 
-    def _tool_decorator(
-        self,
-        function: ToolFunc | None,
-        takes_ctx: bool,
-        name: str | None,
-        description: str | None,
-        retries: int | None,
-        strict: bool | None,
-        docstring_format: DocstringFormat,
-        require_parameter_descriptions: bool,
-    ) -> Any:
+        Takes the same options as `tool`.
+        """
+        return self._tool_decorator(function, False, options)
+
+    def _tool_decorator(self, function: ToolFunc | None, takes_ctx: bool, options: ToolOptions) -> Any:
         def register(func: ToolFunc) -> ToolFunc:
             self._add_tool(
                 Tool(
                     func,
                     takes_ctx=takes_ctx,
-                    name=name,
-                    description=description,
-                    max_retries=retries,
-                    strict=strict,
-                    docstring_format=docstring_format,
-                    require_parameter_descriptions=require_parameter_descriptions,
+                    name=options.get('name'),
+                    description=options.get('description'),
+                    max_retries=options.get('retries'),
+                    strict=options.get('strict'),
+                    docstring_format=options.get('docstring_format', 'auto'),
+                    require_parameter_descriptions=options.get('require_parameter_descriptions', False),
                 )
             )
             return func
