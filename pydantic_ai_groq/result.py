@@ -8,7 +8,6 @@ from typing import Any, Generic, Literal
 
 import pydantic
 
-from ._partial_json import NOTHING, PartialJsonParser
 from ._run import AgentRun, AgentStreamEvent
 from .exceptions import UserError
 from .messages import (
@@ -25,6 +24,8 @@ from .output import ObjectOutput, OutputDataT
 from .usage import RunUsage
 
 __all__ = ('AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
+
+_NOTHING_YET: Any = object()  # stream_output has yielded nothing so far
 
 
 class _MessagesMixin:
@@ -149,7 +150,7 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         parsing; each yield validates the object received so far. Output validators run on the
         final output only. For `output_type=str` this yields the text so far.
         """
-        last: Any = NOTHING
+        last: Any = _NOTHING_YET
         partials = self.stream_text() if self._run.output_schema.mode == 'text' else self._stream_partials()
         async for last in partials:
             yield last
@@ -158,6 +159,9 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
             yield final
 
     async def _stream_partials(self) -> AsyncIterator[Any]:
+        # Imported here: only streamed structured output needs the parser, and imports should stay fast.
+        from ._partial_json import PartialJsonParser
+
         schema = self._run.output_schema
         parser: PartialJsonParser | None = None
         output: ObjectOutput | None = schema.object_output
@@ -187,7 +191,7 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
             except ValueError:
                 parser = None  # not plain JSON (e.g. a Markdown fence): only the final output is yielded
                 continue
-            if changed:  # something arrived, so the value is not NOTHING
+            if changed:  # something arrived, so the value is not the parser's NOTHING
                 try:
                     partial = output.validate_partial(parser.value())
                 except pydantic.ValidationError:
