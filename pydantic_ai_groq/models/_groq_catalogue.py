@@ -22,9 +22,7 @@ Sources (stored copies of Groq's documentation, read 2026-11-22):
   committed-spend contract are not affected": those ids stay in `KNOWN_MODELS` with `active=False`,
   and an enterprise key's live catalogue says `active: true`.
 
-Errors of `fetch_models` / `fetch_model` are mapped like `models/groq.py` maps chat errors, by a
-local copy of its `http_error` (importing `models/groq.py` from here would be circular, as it
-imports this module).
+Errors of `fetch_models` / `fetch_model` are mapped as chat errors are, by `_groq_response.http_error`.
 """
 
 from __future__ import annotations
@@ -45,6 +43,7 @@ import httpx
 import pydantic_core
 
 from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
+from ._groq_response import http_error
 
 __all__ = (
     'CONTEXT_MARGIN',
@@ -186,15 +185,6 @@ SHUTDOWN_DATES: Mapping[str, date] = MappingProxyType(
 # --- fetching ------------------------------------------------------------------------------
 
 
-def _http_error(response: httpx.Response, model_name: str) -> ModelHTTPError:
-    # The same mapping as `models.groq.http_error`, which this module cannot import (see the docstring).
-    try:
-        body: object = response.json()
-    except ValueError:
-        body = response.text or None
-    return ModelHTTPError(response.status_code, model_name, body, dict(response.headers))
-
-
 async def _get(
     client: groq.AsyncGroq, path: str, model_name: str, timeout: float | None, max_retries: int | None
 ) -> httpx.Response:
@@ -206,7 +196,7 @@ async def _get(
     try:
         return await client.get(path, cast_to=httpx.Response, options=cast(Any, options))
     except groq.APIStatusError as e:
-        raise _http_error(e.response, model_name) from e
+        raise http_error(e.response, model_name) from e
     except groq.APITimeoutError as e:
         raise ModelAPIError(model_name, f'Request to Groq timed out ({e.request.url})', 'timeout') from e
     except groq.APIConnectionError as e:
