@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
@@ -96,9 +96,24 @@ BUILTIN_TOOL_KINDS: frozenset[str] = frozenset(
 """The server-side tool kinds a profile can list (`AbstractBuiltinTool.kind`)."""
 
 
+def _efforts(**mapping: str | None) -> Mapping[str, str | None]:
+    return MappingProxyType(mapping)
+
+
+_NO_FORMATS: frozenset[str] = frozenset()
+_ALL_FORMATS = frozenset(REASONING_FORMATS)
+_NO_TOOLS: frozenset[str] = frozenset()
+# 'default' means "the model's default": sent where the model names that value, else left out.
+# On models that never reason, 'none' already holds, so it is accepted and left out too.
+_NOT_REASONING_EFFORTS = _efforts(none=None, default=None)
+_GPT_OSS_EFFORTS = _efforts(low='low', medium='medium', high='high', default=None)
+_QWEN3_ON_OFF_EFFORTS = _efforts(none='none', default='default')
+_QWEN3_FULL_EFFORTS = _efforts(none='none', default='default', low='low', medium='medium', high='high')
+
+
 @dataclass(frozen=True)
 class GroqModelProfile:
-    """What a family of Groq models accepts.
+    """What a family of Groq models accepts; the defaults describe a plain chat model with tools.
 
     Attributes:
         family: The family label: `'gpt-oss'`, `'qwen3'`, `'minimax'`, `'deepseek-r1'`, `'llama'`,
@@ -120,242 +135,62 @@ class GroqModelProfile:
     """
 
     family: str
-    reasoning: bool
-    reasoning_formats: frozenset[str]
-    reasoning_efforts: Mapping[str, str | None]
-    include_reasoning: bool
-    tools: bool
-    json_schema: bool
-    strict_json_schema: bool
-    json_object: bool
-    vision: bool
-    builtin_tools: frozenset[str]
-    thinking_round_trip: ThinkingRoundTrip
+    reasoning: bool = False
+    reasoning_formats: frozenset[str] = _NO_FORMATS
+    reasoning_efforts: Mapping[str, str | None] = field(default_factory=lambda: _NOT_REASONING_EFFORTS)
+    include_reasoning: bool = False
+    tools: bool = True
+    json_schema: bool = False
+    strict_json_schema: bool = False
+    json_object: bool = True
+    vision: bool = False
+    builtin_tools: frozenset[str] = _NO_TOOLS
+    thinking_round_trip: ThinkingRoundTrip = 'drop'
 
 
-def _efforts(**mapping: str | None) -> Mapping[str, str | None]:
-    return MappingProxyType(mapping)
-
-
-_NO_FORMATS: frozenset[str] = frozenset()
-_ALL_FORMATS = frozenset(REASONING_FORMATS)
-_NO_TOOLS: frozenset[str] = frozenset()
-# 'default' means "the model's default": sent where the model names that value, else left out.
-# On models that never reason, 'none' already holds, so it is accepted and left out too.
-_NOT_REASONING_EFFORTS = _efforts(none=None, default=None)
-_GPT_OSS_EFFORTS = _efforts(low='low', medium='medium', high='high', default=None)
-_QWEN3_ON_OFF_EFFORTS = _efforts(none='none', default='default')
-_QWEN3_FULL_EFFORTS = _efforts(none='none', default='default', low='low', medium='medium', high='high')
-
+# Each entry states only where the family differs from a plain chat model with tools.
 _GPT_OSS = GroqModelProfile(
     family='gpt-oss',
     reasoning=True,
-    reasoning_formats=_NO_FORMATS,
     reasoning_efforts=_GPT_OSS_EFFORTS,
     include_reasoning=True,
-    tools=True,
     json_schema=True,
     strict_json_schema=True,
-    json_object=True,
-    vision=False,
     builtin_tools=frozenset({'browser_search', 'code_execution'}),
     thinking_round_trip='reasoning_field',
 )
-_GPT_OSS_SAFEGUARD = GroqModelProfile(
-    family='gpt-oss',
-    reasoning=True,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_GPT_OSS_EFFORTS,
-    include_reasoning=True,
-    tools=True,
-    json_schema=True,
-    strict_json_schema=False,
-    json_object=True,
-    vision=False,
-    builtin_tools=frozenset({'browser_search'}),
-    thinking_round_trip='reasoning_field',
-)
-_QWEN3_FULL = GroqModelProfile(
-    family='qwen3',
-    reasoning=True,
-    reasoning_formats=_ALL_FORMATS,
-    reasoning_efforts=_QWEN3_FULL_EFFORTS,
-    include_reasoning=True,
-    tools=True,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=True,
-    vision=True,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='reasoning_field',
-)
-_QWEN3_VISION = GroqModelProfile(
-    family='qwen3',
-    reasoning=True,
-    reasoning_formats=_ALL_FORMATS,
-    reasoning_efforts=_QWEN3_ON_OFF_EFFORTS,
-    include_reasoning=True,
-    tools=True,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=True,
-    vision=True,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='reasoning_field',
-)
+_GPT_OSS_SAFEGUARD = replace(_GPT_OSS, strict_json_schema=False, builtin_tools=frozenset({'browser_search'}))
 _QWEN3_TEXT = GroqModelProfile(
     family='qwen3',
     reasoning=True,
     reasoning_formats=_ALL_FORMATS,
     reasoning_efforts=_QWEN3_ON_OFF_EFFORTS,
     include_reasoning=True,
-    tools=True,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=True,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
     thinking_round_trip='reasoning_field',
 )
-_MINIMAX = GroqModelProfile(
-    family='minimax',
-    reasoning=True,
-    reasoning_formats=_ALL_FORMATS,
-    reasoning_efforts=_efforts(default=None),
-    include_reasoning=True,
-    tools=True,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=True,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='reasoning_field',
-)
-_DEEPSEEK_R1 = GroqModelProfile(
-    family='deepseek-r1',
-    reasoning=True,
-    reasoning_formats=_ALL_FORMATS,
-    reasoning_efforts=_efforts(default=None),
-    include_reasoning=False,
-    tools=True,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=True,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='think_tags',
-)
-_LLAMA_4 = GroqModelProfile(
-    family='llama-4',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
-    tools=True,
-    json_schema=True,
-    strict_json_schema=False,
-    json_object=True,
-    vision=True,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
-)
-_GUARD = GroqModelProfile(
-    family='guard',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
-    tools=False,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=False,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
-)
-_LLAMA_GUARD_4 = GroqModelProfile(
-    family='guard',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
-    tools=False,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=False,
-    vision=True,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
-)
-_LLAMA = GroqModelProfile(
-    family='llama',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
-    tools=True,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=True,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
-)
-_KIMI = GroqModelProfile(
-    family='kimi',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
-    tools=True,
-    json_schema=True,
-    strict_json_schema=False,
-    json_object=True,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
-)
+_QWEN3_VISION = replace(_QWEN3_TEXT, vision=True)
+_QWEN3_FULL = replace(_QWEN3_VISION, reasoning_efforts=_QWEN3_FULL_EFFORTS)
+_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_efforts(default=None))
+_DEEPSEEK_R1 = replace(_MINIMAX, family='deepseek-r1', include_reasoning=False, thinking_round_trip='think_tags')
+_LLAMA = GroqModelProfile(family='llama')
+_LLAMA_4 = GroqModelProfile(family='llama-4', json_schema=True, vision=True)
+_KIMI = GroqModelProfile(family='kimi', json_schema=True)
+_GUARD = GroqModelProfile(family='guard', tools=False, json_object=False)
+_LLAMA_GUARD_4 = replace(_GUARD, vision=True)
 _COMPOUND = GroqModelProfile(
     family='compound',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
     tools=False,
-    json_schema=False,
-    strict_json_schema=False,
     json_object=False,
-    vision=False,
     builtin_tools=frozenset({'web_search', 'code_execution', 'visit_website', 'browser_automation', 'wolfram_alpha'}),
-    thinking_round_trip='drop',
 )
-_AUDIO = GroqModelProfile(
-    family='audio',
-    reasoning=False,
-    reasoning_formats=_NO_FORMATS,
-    reasoning_efforts=_NOT_REASONING_EFFORTS,
-    include_reasoning=False,
-    tools=False,
-    json_schema=False,
-    strict_json_schema=False,
-    json_object=False,
-    vision=False,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
-)
+_AUDIO = GroqModelProfile(family='audio', tools=False, json_object=False)
 OTHER = GroqModelProfile(
     family='other',
-    reasoning=False,
     reasoning_formats=_ALL_FORMATS,
     reasoning_efforts=_efforts(**{value: value for value in REASONING_EFFORTS}),
     include_reasoning=True,
-    tools=True,
     json_schema=True,
-    strict_json_schema=False,
-    json_object=True,
     vision=True,
-    builtin_tools=_NO_TOOLS,
-    thinking_round_trip='drop',
 )
 """The profile of models this table does not know: passes the caller's choices through, adds nothing."""
 
