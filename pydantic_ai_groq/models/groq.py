@@ -17,7 +17,7 @@ import random
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args, get_origin, get_type_hints
 
 import anyio
 import groq
@@ -96,15 +96,20 @@ class GroqModelSettings(ModelSettings, total=False):
 
 
 _ALLOWED_SETTINGS = frozenset(GroqModelSettings.__annotations__) | frozenset(ModelSettings.__annotations__)
-_CHOICES: dict[str, tuple[object, ...]] = {
-    'groq_reasoning_format': ('parsed', 'raw', 'hidden'),
-    'groq_reasoning_effort': ('none', 'default', 'low', 'medium', 'high'),
-    'groq_service_tier': ('on_demand', 'flex', 'auto', 'performance'),
-    'groq_include_reasoning': (True, False),
-    'groq_disable_tool_validation': (True, False),
-    'groq_citation_options': ('enabled', 'disabled'),
-    'parallel_tool_calls': (True, False),
-}
+
+
+def _setting_choices() -> dict[str, tuple[object, ...]]:
+    """The allowed values of every `Literal` or `bool` setting, read from `GroqModelSettings` itself."""
+    choices: dict[str, tuple[object, ...]] = {}
+    for key, hint in get_type_hints(GroqModelSettings).items():
+        if get_origin(hint) is Literal:
+            choices[key] = get_args(hint)
+        elif hint is bool:
+            choices[key] = (True, False)
+    return choices
+
+
+_CHOICES = _setting_choices()
 
 
 def _check_settings(settings: Mapping[str, Any]) -> None:
