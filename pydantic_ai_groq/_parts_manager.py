@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
 
 from .messages import (
     ModelResponsePart,
@@ -21,9 +20,10 @@ from .messages import (
     ToolCallPart,
     ToolCallPartDelta,
     generate_tool_call_id,
+    wire_tool_args,
 )
 
-__all__ = ('ModelResponsePartsManager', 'wire_tool_args')
+__all__ = ('ModelResponsePartsManager',)
 
 
 @dataclass(slots=True)
@@ -47,14 +47,6 @@ class _ToolCallBuilder:
 
 
 _Builder = _TextBuilder | _ThinkingBuilder | _ToolCallBuilder | ModelResponsePart
-
-
-def wire_tool_args(args: str | None) -> str | dict[str, Any]:
-    """Tool-call arguments as received, kept verbatim; `""`, `"null"` and none read as `{}`."""
-    # Groq sends "" or "null" for tools without parameters; both mean no arguments.
-    if not args or args == 'null':
-        return {}
-    return args
 
 
 class ModelResponsePartsManager:

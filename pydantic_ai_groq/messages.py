@@ -237,9 +237,17 @@ class ThinkingPart:
     part_kind: Literal['thinking'] = 'thinking'
 
 
-def _args_as_dict(args: str | dict[str, Any] | None) -> dict[str, Any]:
-    if args is None or args == '' or args == 'null':
+def wire_tool_args(args: str | None) -> str | dict[str, Any]:
+    """Tool-call arguments as received, kept verbatim; `""`, `"null"` and none read as `{}`."""
+    # Groq sends "" or "null" for tools without parameters; both mean no arguments.
+    if not args or args == 'null':
         return {}
+    return args
+
+
+def _args_as_dict(args: str | dict[str, Any] | None) -> dict[str, Any]:
+    if not isinstance(args, dict):
+        args = wire_tool_args(args)
     if isinstance(args, str):
         parsed = pydantic_core.from_json(args)
         if not isinstance(parsed, dict):

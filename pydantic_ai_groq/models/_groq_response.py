@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pydantic_core
 
-from .._parts_manager import wire_tool_args
 from .._think_tags import Segment, ThinkTagSplitter, split_think_tags
 from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, error_object
 from ..messages import (
@@ -23,6 +22,7 @@ from ..messages import (
     ThinkingPart,
     ToolCallPart,
     generate_tool_call_id,
+    wire_tool_args,
 )
 from ..rate_limit import parse_rate_limit_headers
 from ..usage import RequestUsage
