@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypedDict, cast, overload
@@ -257,6 +257,18 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         """Register a function (sync or async, taking `RunContext` or nothing) that returns instructions."""
         self._instructions.append(function)
         return function
+
+    @overload
+    def output_validator(
+        self,
+        function: Callable[[RunContext[AgentDepsT], OutputDataT], OutputDataT | Awaitable[OutputDataT]],
+        /,
+    ) -> Callable[[RunContext[AgentDepsT], OutputDataT], OutputDataT | Awaitable[OutputDataT]]: ...
+
+    @overload
+    def output_validator(
+        self, function: Callable[[OutputDataT], OutputDataT | Awaitable[OutputDataT]], /
+    ) -> Callable[[OutputDataT], OutputDataT | Awaitable[OutputDataT]]: ...
 
     def output_validator(self, function: OutputValidator, /) -> OutputValidator:
         """Register a function `(ctx?, output) -> output` that checks or fixes the output.

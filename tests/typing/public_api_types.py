@@ -57,6 +57,7 @@ def output_types() -> None:
     assert_type(Agent(MODEL, output_type=NativeOutput(City)), Agent[None, City])
     assert_type(Agent(MODEL, output_type=PromptedOutput(City)), Agent[None, City])
     assert_type(Agent(MODEL, output_type=City, deps_type=Deps), Agent[Deps, City])
+    assert_type(Agent[Deps, City](MODEL, output_type=City, deps_type=Deps), Agent[Deps, City])
 
 
 def union_output_types() -> None:
@@ -84,6 +85,7 @@ def list_output_types() -> None:
 def wrong_output_types() -> None:
     Agent(MODEL, output_type=42)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
     Agent(MODEL, output_type=[City, 42])  # type: ignore[list-item]  # pyright: ignore[reportCallIssue, reportArgumentType]
+    Agent[None, City](MODEL, output_type=int)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
     bad: Agent[None, int] = Agent(MODEL, output_type=City)  # type: ignore[arg-type]  # pyright: ignore[reportAssignmentType]
     del bad
 
@@ -154,6 +156,29 @@ def tools_with_deps() -> None:
     assert_type(add(1, 2), int)
     assert_type(mul(1, 2), int)
     del api_key, key_length, wrong_deps, also_wrong, no_context
+
+
+def output_validators() -> None:
+    agent = Agent(MODEL, deps_type=Deps, output_type=City)
+
+    @agent.output_validator
+    async def known_city(ctx: RunContext[Deps], city: City) -> City:
+        assert_type(ctx.deps, Deps)
+        return city
+
+    @agent.output_validator
+    def capitalised(city: City) -> City:
+        return City(name=city.name.title())
+
+    @agent.output_validator  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType, reportUntypedFunctionDecorator]
+    def wrong_output(number: int) -> int:
+        return number
+
+    @agent.output_validator  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType, reportUntypedFunctionDecorator]
+    def wrong_deps(ctx: RunContext[int], city: City) -> City:
+        return city
+
+    del known_city, capitalised, wrong_output, wrong_deps
 
 
 def tools_without_deps() -> None:
