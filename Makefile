@@ -29,10 +29,12 @@ test: install  ## Run the tests with branch coverage (fails under 95%)
 	$(VENV_BIN)/coverage report
 
 .PHONY: lint
-lint: install  ## ruff check, ruff format --check, pyright strict on the package
+lint: install  ## ruff check, ruff format --check, pyright strict on the package; pyright and mypy on tests/typing
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	$(VENV_BIN)/pyright
+	$(VENV_BIN)/pyright -p tests/typing
+	$(VENV_BIN)/mypy
 
 .PHONY: format
 format: install  ## Fix what ruff can fix and format the code

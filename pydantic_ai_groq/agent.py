@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypedDict, cast, overload
 
-from typing_extensions import Unpack
+from typing_extensions import ParamSpec, TypeVar, Unpack
 
 from ._instrumentation_default import default_instrumentation
 from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
@@ -19,15 +19,21 @@ from .models import Model, ModelRequestParameters, infer_model
 from .output import OutputDataT, OutputSchema, OutputSpec, build_output_schema
 from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, finished_result
 from .settings import ModelSettings, merge_model_settings
-from .tools import AgentDepsT, DocstringFormat, Tool
+from .tools import AgentDepsT, DocstringFormat, RunContext, Tool
 from .usage import UsageLimits
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeForm
+
     from .instrumentation import InstrumentationSettings
+    from .output import NativeOutput, PromptedOutput, ToolOutput
 
 __all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'ToolOptions', 'capture_run_messages')
 
 ToolFunc = Callable[..., Any]
+ToolParams = ParamSpec('ToolParams')
+ToolReturnT = TypeVar('ToolReturnT')
+PlainToolFuncT = TypeVar('PlainToolFuncT', bound=Callable[..., Any])
 
 
 class ToolOptions(TypedDict, total=False):
@@ -81,11 +87,54 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         UserError: For a model string in another form, duplicate tool names, or an unusable output type.
     """
 
+    @overload  # a type form on its own: mypy takes `City | int` as a type only where nothing else is expected
     def __init__(
         self,
         model: Model | str | None = None,
         *,
-        output_type: type[OutputDataT] | OutputSpec = str,
+        output_type: TypeForm[OutputDataT] = ...,
+        instructions: str | SystemPromptFunc | Sequence[str | SystemPromptFunc] | None = ...,
+        system_prompt: str | Sequence[str] = ...,
+        deps_type: type[AgentDepsT] = ...,
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]] = ...,
+        builtin_tools: Sequence[AbstractBuiltinTool] = ...,
+        retries: int = ...,
+        output_retries: int | None = ...,
+        model_settings: ModelSettings | None = ...,
+        usage_limits: UsageLimits | None = ...,
+        end_strategy: EndStrategy = ...,
+        name: str | None = ...,
+        instrument: InstrumentationSettings | bool | None = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        model: Model | str | None = None,
+        *,
+        output_type: ToolOutput[OutputDataT]
+        | NativeOutput[OutputDataT]
+        | PromptedOutput[OutputDataT]
+        | Sequence[TypeForm[OutputDataT] | ToolOutput[OutputDataT]],
+        instructions: str | SystemPromptFunc | Sequence[str | SystemPromptFunc] | None = ...,
+        system_prompt: str | Sequence[str] = ...,
+        deps_type: type[AgentDepsT] = ...,
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]] = ...,
+        builtin_tools: Sequence[AbstractBuiltinTool] = ...,
+        retries: int = ...,
+        output_retries: int | None = ...,
+        model_settings: ModelSettings | None = ...,
+        usage_limits: UsageLimits | None = ...,
+        end_strategy: EndStrategy = ...,
+        name: str | None = ...,
+        instrument: InstrumentationSettings | bool | None = ...,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        model: Model | str | None = None,
+        *,
+        output_type: OutputSpec[OutputDataT] = str,
         instructions: str | SystemPromptFunc | Sequence[str | SystemPromptFunc] | None = None,
         system_prompt: str | Sequence[str] = (),
         deps_type: type[AgentDepsT] = type(None),  # noqa: B008  (a constant: NoneType)
@@ -148,10 +197,17 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._tools[tool.name] = tool
 
     @overload
-    def tool(self, function: ToolFunc, /) -> ToolFunc: ...
+    def tool(
+        self, function: Callable[Concatenate[RunContext[AgentDepsT], ToolParams], ToolReturnT], /
+    ) -> Callable[Concatenate[RunContext[AgentDepsT], ToolParams], ToolReturnT]: ...
 
     @overload
-    def tool(self, /, **options: Unpack[ToolOptions]) -> Callable[[ToolFunc], ToolFunc]: ...
+    def tool(
+        self, /, **options: Unpack[ToolOptions]
+    ) -> Callable[
+        [Callable[Concatenate[RunContext[AgentDepsT], ToolParams], ToolReturnT]],
+        Callable[Concatenate[RunContext[AgentDepsT], ToolParams], ToolReturnT],
+    ]: ...
 
     def tool(self, function: ToolFunc | None = None, /, **options: Unpack[ToolOptions]) -> Any:
         """Register a tool whose first parameter is `RunContext[Deps]`: `@agent.tool` or `@agent.tool(...)`.
@@ -162,10 +218,10 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         return self._tool_decorator(function, True, options)
 
     @overload
-    def tool_plain(self, function: ToolFunc, /) -> ToolFunc: ...
+    def tool_plain(self, function: PlainToolFuncT, /) -> PlainToolFuncT: ...
 
     @overload
-    def tool_plain(self, /, **options: Unpack[ToolOptions]) -> Callable[[ToolFunc], ToolFunc]: ...
+    def tool_plain(self, /, **options: Unpack[ToolOptions]) -> Callable[[PlainToolFuncT], PlainToolFuncT]: ...
 
     def tool_plain(self, function: ToolFunc | None = None, /, **options: Unpack[ToolOptions]) -> Any:
         """Register a tool that takes no `RunContext`: `@agent.tool_plain` or `@agent.tool_plain(...)`.
@@ -201,6 +257,18 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         """Register a function (sync or async, taking `RunContext` or nothing) that returns instructions."""
         self._instructions.append(function)
         return function
+
+    @overload
+    def output_validator(
+        self,
+        function: Callable[[RunContext[AgentDepsT], OutputDataT], OutputDataT | Awaitable[OutputDataT]],
+        /,
+    ) -> Callable[[RunContext[AgentDepsT], OutputDataT], OutputDataT | Awaitable[OutputDataT]]: ...
+
+    @overload
+    def output_validator(
+        self, function: Callable[[OutputDataT], OutputDataT | Awaitable[OutputDataT]], /
+    ) -> Callable[[OutputDataT], OutputDataT | Awaitable[OutputDataT]]: ...
 
     def output_validator(self, function: OutputValidator, /) -> OutputValidator:
         """Register a function `(ctx?, output) -> output` that checks or fixes the output.

@@ -15,15 +15,18 @@ import re
 import types
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Generic, Literal, Union, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, Literal, Union, cast, get_args, get_origin, overload
 
 import pydantic
-from typing_extensions import TypeVar
+from typing_extensions import TypeAliasType, TypeVar
 
 from ._json_schema import close_objects, remove_titles
 from ._strict_schema import validate_json_without_optional_nulls
 from .exceptions import UserError
 from .tools import ToolDefinition
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeForm  # typing_extensions >= 4.13; only type checkers need it
 
 __all__ = (
     'DEFAULT_OUTPUT_TOOL_DESCRIPTION',
@@ -31,6 +34,7 @@ __all__ = (
     'NativeOutput',
     'OutputObjectDefinition',
     'OutputSpec',
+    'OutputTypeOrTool',
     'PromptedOutput',
     'ToolOutput',
 )
@@ -79,7 +83,7 @@ class ToolOutput(Generic[OutputDataT]):
         strict: Ask for strict schema adherence where the model supports it.
     """
 
-    output_type: type[OutputDataT]
+    output_type: TypeForm[OutputDataT]
     _: KW_ONLY
     name: str | None = None
     description: str | None = None
@@ -99,11 +103,35 @@ class NativeOutput(Generic[OutputDataT]):
             model supports it and the schema can be made strict.
     """
 
-    outputs: type[OutputDataT] | Sequence[type[OutputDataT]]
+    outputs: TypeForm[OutputDataT] | Sequence[TypeForm[OutputDataT]]
     _: KW_ONLY
     name: str | None = None
     description: str | None = None
     strict: bool | None = None
+
+    if TYPE_CHECKING:  # one signature per form of `outputs`, so that mypy infers `OutputDataT` from a union too
+
+        @overload
+        def __init__(
+            self,
+            outputs: TypeForm[OutputDataT],
+            *,
+            name: str | None = None,
+            description: str | None = None,
+            strict: bool | None = None,
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self,
+            outputs: Sequence[TypeForm[OutputDataT]],
+            *,
+            name: str | None = None,
+            description: str | None = None,
+            strict: bool | None = None,
+        ) -> None: ...
+
+        def __init__(self, outputs: Any, *, name: Any = None, description: Any = None, strict: Any = None) -> None: ...
 
 
 @dataclass
@@ -119,16 +147,56 @@ class PromptedOutput(Generic[OutputDataT]):
         template: Instructions with a `{schema}` placeholder; defaults to `DEFAULT_PROMPTED_OUTPUT_TEMPLATE`.
     """
 
-    outputs: type[OutputDataT] | Sequence[type[OutputDataT]]
+    outputs: TypeForm[OutputDataT] | Sequence[TypeForm[OutputDataT]]
     _: KW_ONLY
     name: str | None = None
     description: str | None = None
     template: str | None = None
 
+    if TYPE_CHECKING:  # as for `NativeOutput`
 
-OutputSpec = Any
-"""What `output_type` accepts: a type, a union of types, a list of types or `ToolOutput`s,
-`ToolOutput(T)`, `NativeOutput(T)` or `PromptedOutput(T)`."""
+        @overload
+        def __init__(
+            self,
+            outputs: TypeForm[OutputDataT],
+            *,
+            name: str | None = None,
+            description: str | None = None,
+            template: str | None = None,
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self,
+            outputs: Sequence[TypeForm[OutputDataT]],
+            *,
+            name: str | None = None,
+            description: str | None = None,
+            template: str | None = None,
+        ) -> None: ...
+
+        def __init__(
+            self, outputs: Any, *, name: Any = None, description: Any = None, template: Any = None
+        ) -> None: ...
+
+
+T_co = TypeVar('T_co', covariant=True)
+
+OutputTypeOrTool = TypeAliasType(
+    'OutputTypeOrTool', 'TypeForm[T_co] | ToolOutput[T_co]', type_params=(T_co,)
+)  # a string: `TypeForm` is imported for type checkers only
+"""An item of a list given as `output_type`: a type (or any type form, e.g. a union) or a `ToolOutput`."""
+
+OutputSpec = TypeAliasType(
+    'OutputSpec',
+    OutputTypeOrTool[T_co] | NativeOutput[T_co] | PromptedOutput[T_co] | Sequence[OutputTypeOrTool[T_co]],
+    type_params=(T_co,),
+)
+"""What `output_type` accepts, generic in the output it gives: a type, a union of types, a list of types
+or `ToolOutput`s, `ToolOutput(T)`, `NativeOutput(T)` or `PromptedOutput(T)`.
+
+`OutputSpec[City]` is what gives `Agent[..., City]` and `result.output: City`.
+"""
 
 
 # --- validation of one output type --------------------------------------------------------------
@@ -285,7 +353,7 @@ def _flatten(spec: Any) -> list[Any]:
     return [spec]
 
 
-def build_output_schema(spec: OutputSpec) -> OutputSchema:
+def build_output_schema(spec: OutputSpec[Any]) -> OutputSchema:
     """Turn an agent's `output_type` into an `OutputSchema`.
 
     Raises:

@@ -6,9 +6,9 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, overload
 
-from typing_extensions import TypeVar
+from typing_extensions import ParamSpec, TypeVar
 
 from ._function_schema import DocstringFormat, FunctionSchema, callable_name, function_schema
 from .exceptions import UserError
@@ -22,6 +22,8 @@ __all__ = ('AgentDepsT', 'DocstringFormat', 'RunContext', 'Tool', 'ToolDefinitio
 
 AgentDepsT = TypeVar('AgentDepsT', default=None, contravariant=True)
 """The type of the dependencies an agent hands its tools through `RunContext.deps`."""
+
+ToolParams = ParamSpec('ToolParams')
 
 ToolKind = Literal['function', 'output']
 """`function` tools run on our side; `output` tools end the run with structured output."""
@@ -121,6 +123,34 @@ class Tool(Generic[AgentDepsT]):
     takes_ctx: bool
     strict: bool | None
     function_schema: FunctionSchema
+
+    @overload
+    def __init__(
+        self,
+        function: Callable[Concatenate[RunContext[AgentDepsT], ToolParams], Any],
+        *,
+        takes_ctx: bool | None = ...,
+        name: str | None = ...,
+        description: str | None = ...,
+        max_retries: int | None = ...,
+        strict: bool | None = ...,
+        docstring_format: DocstringFormat = ...,
+        require_parameter_descriptions: bool = ...,
+    ) -> None: ...
+
+    @overload
+    def __init__(  # a function without `RunContext` serves an agent with any deps
+        self: Tool[object],
+        function: Callable[..., Any],
+        *,
+        takes_ctx: bool | None = ...,
+        name: str | None = ...,
+        description: str | None = ...,
+        max_retries: int | None = ...,
+        strict: bool | None = ...,
+        docstring_format: DocstringFormat = ...,
+        require_parameter_descriptions: bool = ...,
+    ) -> None: ...
 
     def __init__(
         self,
