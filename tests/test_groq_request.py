@@ -405,15 +405,23 @@ async def test_max_tokens_past_what_the_model_can_generate(emulator: GroqEmulato
     assert emulator.requests == []
 
 
-async def test_unknown_models_fetch_the_catalogue_once(emulator: GroqEmulator):
+async def test_unknown_models_send_no_model_list_request():
     from pydantic_ai_groq.testing import ModelCard
 
     card = ModelCard('vendor/new-model', 'Vendor', 1_000, 100)
-    emulator = GroqEmulator([Reply(text='ok')], models=[card])
+    emulator = GroqEmulator([Reply(text='ok'), Reply(text='ok')], models=[card])
     model = GroqModel('vendor/new-model', groq_client=emulator.client())
     await model.request([ModelRequest.user_text_prompt('hi')], None, NO_TOOLS)
+    # Only the chat request: no hidden GET /openai/v1/models before it.
+    assert emulator.model_requests == []
+    assert len(emulator.requests) == 1
+    # Limits the built-in table does not know come from the catalogue the user fetched.
+    await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 500}, NO_TOOLS)
+    assert [info.id for info in await model.list_models()] == ['vendor/new-model']
+    assert emulator.model_requests == ['/openai/v1/models']
     with pytest.raises(UserError, match=r'far more than the 1,000-token context window of vendor/new-model'):
         await model.request([ModelRequest.user_text_prompt('word ' * 10_000)], None, NO_TOOLS)
     with pytest.raises(UserError, match=r'max_tokens=500 is more than vendor/new-model can generate; allowed: 1..100'):
         await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 500}, NO_TOOLS)
+    assert emulator.model_requests == ['/openai/v1/models']
     await model.client.close()

@@ -84,6 +84,7 @@ class GroqEmulator:
     Attributes:
         requests: Every chat completions request body received, in order, including rejected ones.
         request_headers: The headers of those requests, names lower-cased.
+        model_requests: The path of every model-catalogue request (`GET /openai/v1/models[/{id}]`), in order.
         served_count: Chat completions answered with a 200, streamed or not.
         rate_limited_count: Chat completions refused with a 429 by `rate_limits` (scripted `ErrorReply(429)`
             replies are not counted).
@@ -111,6 +112,7 @@ class GroqEmulator:
         """
         self.requests: list[dict[str, Any]] = []
         self.request_headers: list[dict[str, str]] = []
+        self.model_requests: list[str] = []
         self.served_count = 0
         self.rate_limited_count = 0
         self._script: deque[Reply | ErrorReply] = deque(script)
@@ -213,6 +215,8 @@ class GroqEmulator:
         if path == _CHAT_PATH:
             await self._chat(method, headers, body, send)
         elif path == _MODELS_PATH or path.startswith(f'{_MODELS_PATH}/'):
+            with self._lock:
+                self.model_requests.append(path)
             await _respond(send, self._models_response(method, path, headers))
         else:
             message = (
