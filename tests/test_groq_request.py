@@ -44,7 +44,7 @@ NO_TOOLS = ModelRequestParameters()
 
 
 async def test_every_part_kind(emulator: GroqEmulator):
-    model = emulator.model('meta-llama/llama-4-scout-17b-16e-instruct')  # reads images
+    model = emulator.model('qwen/qwen3.8-27b')  # reads images
     emulator.push(Reply(text='ok'))
     history: list[ModelMessage] = [
         ModelRequest(
@@ -106,6 +106,7 @@ async def test_every_part_kind(emulator: GroqEmulator):
             {
                 'role': 'assistant',
                 'content': 'Checking.',
+                'reasoning': 'I should call the tool twice.',
                 'tool_calls': [
                     {
                         'id': 'call_1',
@@ -250,7 +251,7 @@ async def test_tools_and_tool_choice(emulator: GroqEmulator, model: GroqModel):
 
 
 async def test_native_and_prompted_output(emulator: GroqEmulator):
-    model = emulator.model('meta-llama/llama-4-scout-17b-16e-instruct')  # best-effort json_schema
+    model = emulator.model('openai/gpt-oss-safeguard-20b')  # best-effort json_schema
     prompt = [ModelRequest.user_text_prompt('Largest city in Mexico?')]
     schema = {
         'type': 'object',
@@ -305,7 +306,7 @@ async def test_native_output_needs_a_schema(emulator: GroqEmulator, model: GroqM
 
 
 async def test_all_settings_mapped(emulator: GroqEmulator):
-    model = emulator.model('qwen/qwen3-32b', settings={'temperature': 0.5, 'extra_headers': {'x-a': '1'}})
+    model = emulator.model('qwen/qwen3.8-27b', settings={'temperature': 0.5, 'extra_headers': {'x-a': '1'}})
     emulator.push(Reply(text='ok'))
     settings: GroqModelSettings = {
         'max_tokens': 100,
@@ -327,7 +328,7 @@ async def test_all_settings_mapped(emulator: GroqEmulator):
     await model.request([ModelRequest.user_text_prompt('hi')], settings, NO_TOOLS)
     assert emulator.requests[0] == snapshot(
         {
-            'model': 'qwen/qwen3-32b',
+            'model': 'qwen/qwen3.8-27b',
             'messages': [{'role': 'user', 'content': 'hi'}],
             'max_completion_tokens': 100,
             'temperature': 0.0,

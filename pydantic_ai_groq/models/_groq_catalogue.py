@@ -50,6 +50,7 @@ from ._groq_response import http_error
 __all__ = (
     'CONTEXT_MARGIN',
     'DECOMMISSIONED',
+    'KEPT_FOR_ENTERPRISE',
     'KNOWN_MODELS',
     'MODELS_PATH',
     'SHUTDOWN_DATES',
@@ -182,6 +183,10 @@ SHUTDOWN_DATES: Mapping[str, date] = MappingProxyType(
     {model: date.fromisoformat(day) for model, day, _ in _DEPRECATIONS}
 )
 """Shut-down model id -> the day Groq stopped serving it (for free and developer tiers in 2026)."""
+
+
+KEPT_FOR_ENTERPRISE: frozenset[str] = frozenset({'llama-3.1-8b-instant', 'llama-3.3-70b-versatile', 'qwen/qwen3.6-27b'})
+"""Shut-down models still served to enterprise keys: their shutdown "applies to free and developer-tier usage"."""
 
 
 # --- fetching ------------------------------------------------------------------------------
