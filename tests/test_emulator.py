@@ -118,11 +118,13 @@ def test_public_api() -> None:
             'ErrorReply',
             'ExecutedToolReply',
             'GroqEmulator',
+            'KeyTier',
             'ModelCard',
             'RateLimitWindows',
             'Reply',
             'ToolCallReply',
             'Usage',
+            'models_for',
         ]
     )
     assert [card.id for card in DEFAULT_MODELS] == snapshot(

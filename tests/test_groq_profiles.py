@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from pydantic_ai_groq.models._groq_profiles import (
     PROFILES,
     REASONING_EFFORTS,
     REASONING_FORMATS,
+    RULE_EVIDENCE,
     check_reasoning_settings,
     profile_for,
 )
@@ -434,7 +437,7 @@ def test_reasoning_format_and_include_reasoning_together():
 
 def test_reasoning_effort_errors():
     assert _error('openai/gpt-oss-120b', {'groq_reasoning_effort': 'none'}) == snapshot(
-        "groq_reasoning_effort='none' is not accepted by openai/gpt-oss-120b (gpt-oss family): the model cannot stop reasoning; it takes 'low', 'medium', 'high' or 'default', and groq_include_reasoning=False leaves the reasoning out of the response."
+        "groq_reasoning_effort='none' is not accepted by openai/gpt-oss-120b (gpt-oss family): the model cannot stop reasoning; it takes 'low', 'medium', 'high' or 'default', and groq_include_reasoning=False leaves the reasoning out."
     )
     assert _error('qwen/qwen3-32b', {'groq_reasoning_effort': 'low'}) == snapshot(
         "groq_reasoning_effort='low' is not accepted by qwen/qwen3-32b (qwen3 family): it takes 'none' or 'default'."
@@ -451,3 +454,24 @@ def test_reasoning_effort_errors():
     assert _error('some-new/model-9000', {'groq_reasoning_effort': 'max'}) == snapshot(
         "groq_reasoning_effort='max' is not accepted by some-new/model-9000 (other family): it takes 'none', 'default', 'low', 'medium' or 'high'."
     )
+
+
+def test_every_rule_cites_evidence_and_the_docs_list_it():
+    root = Path(__file__).parent.parent
+    fixtures = {path.name for path in (root / 'tests' / 'fixtures' / 'wire_samples').glob('*.json')}
+    docs = (root / 'docs' / 'groq.md').read_text()
+    table = docs[docs.index('| rule | evidence |') :].split('\n\n', 1)[0].splitlines()[2:]
+    assert len(table) == len(RULE_EVIDENCE)
+    for (rule, evidence), row in zip(RULE_EVIDENCE, table, strict=True):
+        cited_files = set(re.findall(r'[\w-]+\.json', evidence))
+        cited_urls = set(re.findall(r'https://[\w./-]+', evidence))
+        assert cited_files <= fixtures, rule
+        assert (
+            cited_files
+            or cited_urls
+            or 'Groq error' in evidence
+            or 'Groq (' in evidence
+            or evidence.startswith('groq SDK')
+            or (evidence == 'no recorded rejection' and ': sent as given' in rule)
+        ), rule
+        assert all(name in row for name in cited_files | cited_urls), rule

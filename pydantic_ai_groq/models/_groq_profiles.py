@@ -2,6 +2,14 @@
 
 `profile_for(model_name)` returns a `GroqModelProfile`; `check_reasoning_settings` turns the
 `groq_reasoning_*` settings into the body fields to send, or fails before any network call.
+The emulator (`pydantic_ai_groq.testing`) reads the same table to reject what Groq rejects.
+
+The table refuses only what Groq is known to reject, and says what the model takes instead;
+`RULE_EVIDENCE` cites a recording (`tests/fixtures/wire_samples/`), an error Groq returned, or
+the docs page for every refusal or rewrite. Where the docs and recorded traffic disagree, the
+recording wins: the docs say gpt-oss does not support `reasoning_format`, yet Groq answered
+`reasoning_format: parsed` (with `reasoning_effort: high`) on `openai/gpt-oss-120b` with 200 and a
+`reasoning` field, so the value is sent.
 
 Sources (Groq's documentation, as stored copies read in 2026-11; model ids checked against the
 `groq` SDK 1.7.0 `CompletionCreateParams.model` literals):
@@ -52,10 +60,8 @@ settings pass through unchanged and Groq answers 400 when the model does not tak
 this table cannot know models released after it.
 
 Judgement calls where the docs are silent: Qwen 3.x and MiniMax M2.7 are not on the Structured
-Outputs list, so they get JSON mode but no `json_schema`; MiniMax M2.7 (an agentic coding model,
-enterprise only) is assumed to take tools and JSON mode; the compound systems take neither function
-tools nor a response format; `include_reasoning` is taken by the reasoning models the *Reasoning*
-page lists with it (not by the DeepSeek R1 distills, documented before the parameter existed).
+Outputs list, so they get JSON mode but no `json_schema`; function tools, `include_reasoning` and
+MiniMax / DeepSeek R1 efforts are sent as given, since no rejection of them was ever recorded.
 """
 
 from __future__ import annotations
@@ -230,7 +236,8 @@ class GroqModelProfile:
         reasoning_formats: The `reasoning_format` values accepted; empty when the parameter is not.
         reasoning_efforts: `groq_reasoning_effort` setting value -> the value sent (`None`: nothing
             is sent); a value missing here is rejected.
-        include_reasoning: Whether `include_reasoning` is accepted.
+        include_reasoning: Whether Groq's docs list `include_reasoning` for the model (informative: it is
+            sent as given everywhere, no rejection was ever recorded).
         tools: Whether function tools are accepted.
         json_schema: Whether `response_format` `json_schema` is accepted (best effort).
         strict_json_schema: Whether `json_schema` with `strict: true` is honoured (constrained decoding).
@@ -439,9 +446,7 @@ def _checked_effort(model_name: str, profile: GroqModelProfile, effort: object) 
     if not profile.reasoning and effort in REASONING_EFFORTS:
         hint = f'Groq answers 400 for reasoning_effort on models that do not reason; {accepted}, and nothing is sent'
     elif profile.reasoning and effort == 'none':
-        hint = f'the model cannot stop reasoning; {accepted}'
-        if profile.include_reasoning:
-            hint += ', and groq_include_reasoning=False leaves the reasoning out of the response'
+        hint = f'the model cannot stop reasoning; {accepted}, and groq_include_reasoning=False leaves the reasoning out'
     else:
         hint = accepted
     raise UserError(
