@@ -348,21 +348,9 @@ class ModelCatalogue:
     ) -> list[GroqModelInfo]:
         """Ask the API for the model list now, cache it, and return it.
 
-        A fetch already in flight for this client is joined instead of sending another request
-        (its caller's `timeout` and `max_retries` apply).
-
-        Args:
-            client: The `groq.AsyncGroq` whose key and base URL to ask with.
-            timeout: Seconds for this request, instead of the client's timeout.
-            max_retries: Retries for this request, instead of the client's.
-
-        Returns:
-            The models, in the order Groq listed them.
-
-        Raises:
-            ModelHTTPError: Groq answered with an error status (e.g. 401 for a bad key).
-            ModelAPIError: Groq could not be reached, or did not answer in time.
-            UnexpectedModelBehavior: The answer is not a model list.
+        Arguments, result and errors are those of `fetch_models`; a fetch already in flight for
+        this client is joined instead of sending another request (its caller's `timeout` and
+        `max_retries` apply).
         """
         while (flight := self._in_flight.get(client)) is not None:
             await flight.done.wait()
