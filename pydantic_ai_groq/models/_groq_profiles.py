@@ -227,7 +227,7 @@ _PASS_THROUGH_EFFORTS = _efforts(**{value: value for value in REASONING_EFFORTS}
 
 @dataclass(frozen=True)
 class GroqModelProfile:
-    """What a family of Groq models accepts; the defaults describe a plain chat model with tools.
+    """What a family of Groq models accepts; the defaults describe a plain chat model.
 
     Attributes:
         family: The family label: `'gpt-oss'`, `'qwen3'`, `'minimax'`, `'deepseek-r1'`, `'llama'`,
@@ -238,7 +238,6 @@ class GroqModelProfile:
             is sent); a value missing here is rejected.
         include_reasoning: Whether Groq's docs list `include_reasoning` for the model (informative: it is
             sent as given everywhere, no rejection was ever recorded).
-        tools: Whether function tools are accepted.
         json_schema: Whether `response_format` `json_schema` is accepted (best effort).
         strict_json_schema: Whether `json_schema` with `strict: true` is honoured (constrained decoding).
         json_object: Whether `response_format` `json_object` (JSON mode) is accepted.
@@ -254,7 +253,6 @@ class GroqModelProfile:
     reasoning_formats: frozenset[str] = _NO_FORMATS
     reasoning_efforts: Mapping[str, str | None] = field(default_factory=lambda: _NOT_REASONING_EFFORTS)
     include_reasoning: bool = False
-    tools: bool = True
     json_schema: bool = False
     strict_json_schema: bool = False
     json_object: bool = True
