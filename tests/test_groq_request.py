@@ -426,3 +426,18 @@ async def test_unknown_models_send_no_model_list_request():
         await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 500}, NO_TOOLS)
     assert emulator.model_requests == ['/openai/v1/models']
     await model.client.close()
+
+
+async def test_concurrent_first_runs_on_an_unknown_model_send_only_chat_requests():
+    import anyio
+
+    from pydantic_ai_groq.testing import ModelCard
+
+    emulator = GroqEmulator(models=[ModelCard('vendor/new-model', 'Vendor', 1_000, 100)])
+    model = GroqModel('vendor/new-model', groq_client=emulator.client())
+    async with anyio.create_task_group() as tg:
+        for _ in range(300):
+            tg.start_soon(model.request, [ModelRequest.user_text_prompt('hi')], None, NO_TOOLS)
+    assert emulator.model_requests == []
+    assert emulator.served_count == 300
+    await model.client.close()
