@@ -1,11 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from pydantic_ai_groq.models.groq import GroqModel
-from pydantic_ai_groq.testing import GroqEmulator
+from pydantic_ai_groq.testing import DEFAULT_MODELS, GroqEmulator
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        'markers',
+        'retired_models: the `emulator` fixture serves every model, shut-down ones included '
+        '(to test the mapping of retired systems such as groq/compound)',
+    )
 
 
 @pytest.fixture
@@ -14,7 +23,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def emulator() -> GroqEmulator:
+def emulator(request: pytest.FixtureRequest) -> GroqEmulator:
+    if request.node.get_closest_marker('retired_models') is not None:
+        return GroqEmulator(models=[replace(card, active=True) for card in DEFAULT_MODELS])
     return GroqEmulator()
 
 

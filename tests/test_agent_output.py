@@ -156,7 +156,7 @@ async def test_text_where_a_tool_is_required(emulator: GroqEmulator, model: Groq
         {
             'role': 'user',
             'content': """\
-Plain text responses are not permitted, please include your response in a tool call (final_result).
+Tool choice is required, but model did not call a tool. You must call a tool: respond by calling one of the tools (final_result) with valid arguments.
 
 Fix the errors and try again.\
 """,
@@ -266,7 +266,7 @@ async def test_native_output(emulator: GroqEmulator):
 
 
 async def test_native_output_not_strict_on_other_models_and_retries(emulator: GroqEmulator):
-    model = emulator.model('meta-llama/llama-4-scout-17b-16e-instruct')  # best-effort json_schema
+    model = emulator.model('openai/gpt-oss-safeguard-20b')  # best-effort json_schema
     agent = Agent(model, output_type=NativeOutput([int], name='Number', strict=None))
     emulator.push(Reply(text='not json'), Reply(text='{"response": 7}'))
     result = await agent.run('go')

@@ -103,7 +103,7 @@ def test_list_models_process():
     header, *rows = result.stdout.splitlines()
     assert header.split() == ['model', 'owner', 'context', 'window', 'max', 'completion', 'tokens']
     table = {row.split()[0]: row.split()[-2:] for row in rows}
-    assert table['moonshotai/kimi-k2-instruct-0905'] == ['262,144', '16,384']
+    assert table['minimaxai/minimax-m2.7'] == ['196,608', '131,072']
     assert table['openai/gpt-oss-120b'] == ['131,072', '65,536']
 
 
@@ -287,24 +287,28 @@ def test_list_models(capsys: pytest.CaptureFixture[str]):
     assert main(['--list-models']) == 0
     out, _ = capsys.readouterr()
     assert out == snapshot("""\
-model                                          owner          context window  max completion tokens
-groq/compound                                  Groq                  131,072                  8,192
-groq/compound-mini                             Groq                  131,072                  8,192
-llama-3.1-8b-instant                           Meta                  131,072                131,072
-llama-3.3-70b-versatile                        Meta                  131,072                 32,768
-meta-llama/llama-4-maverick-17b-128e-instruct  Meta                  131,072                  8,192
-meta-llama/llama-4-scout-17b-16e-instruct      Meta                  131,072                  8,192
-moonshotai/kimi-k2-instruct-0905               Moonshot AI           262,144                 16,384
-openai/gpt-oss-120b                            OpenAI                131,072                 65,536
-openai/gpt-oss-20b                             OpenAI                131,072                 65,536
-qwen/qwen3-32b                                 Alibaba Cloud         131,072                 40,960
+model                                owner          context window  max completion tokens
+canopylabs/orpheus-arabic-saudi      Canopy Labs             4,000                 50,000
+canopylabs/orpheus-v1-english        Canopy Labs             4,000                 50,000
+llama-3.1-8b-instant                 Meta                  131,072                131,072
+llama-3.3-70b-versatile              Meta                  131,072                 32,768
+meta-llama/llama-prompt-guard-2-22m  Meta                      512                    512
+meta-llama/llama-prompt-guard-2-86m  Meta                      512                    512
+minimaxai/minimax-m2.7               MiniMax               196,608                131,072
+openai/gpt-oss-120b                  OpenAI                131,072                 65,536
+openai/gpt-oss-20b                   OpenAI                131,072                 65,536
+openai/gpt-oss-safeguard-20b         OpenAI                131,072                 65,536
+qwen/qwen3.6-27b                     Alibaba Cloud         131,072                 16,384
+qwen/qwen3.8-27b                     Alibaba Cloud         131,072                 16,384
+whisper-large-v3                     OpenAI                      -                      -
+whisper-large-v3-turbo               OpenAI                      -                      -
 """)
 
 
 def test_list_models_json(capsys: pytest.CaptureFixture[str]):
     assert main(['--list-models', '--json']) == 0
     models = json.loads(capsys.readouterr().out)
-    assert models[0] == {
+    assert next(model for model in models if model['id'] == 'llama-3.3-70b-versatile') == {
         'id': 'llama-3.3-70b-versatile',
         'owned_by': 'Meta',
         'active': True,
@@ -337,7 +341,7 @@ def test_unknown_model(groq_env: Callable[..., GroqEmulator], capsys: pytest.Cap
     groq_env()
     assert main(['--model', 'openai/gpt-oss-12b', 'hi']) == 1
     assert capsys.readouterr().err == snapshot(
-        "Error: Groq answered 404: The model `openai/gpt-oss-12b` does not exist or you do not have access to it. No model 'openai/gpt-oss-12b'; did you mean 'openai/gpt-oss-120b', 'openai/gpt-oss-20b'?\n"
+        "Error: Groq answered 404: The model `openai/gpt-oss-12b` does not exist or you do not have access to it. No model 'openai/gpt-oss-12b'; did you mean 'openai/gpt-oss-120b', 'openai/gpt-oss-20b', 'openai/gpt-oss-safeguard-20b'?\n"
     )
 
 

@@ -118,26 +118,67 @@ def test_public_api() -> None:
             'ErrorReply',
             'ExecutedToolReply',
             'GroqEmulator',
+            'KeyTier',
             'ModelCard',
             'RateLimitWindows',
             'Reply',
             'ToolCallReply',
             'Usage',
+            'models_for',
         ]
     )
     assert [card.id for card in DEFAULT_MODELS] == snapshot(
         [
-            'llama-3.3-70b-versatile',
             'llama-3.1-8b-instant',
+            'llama-3.3-70b-versatile',
             'openai/gpt-oss-120b',
             'openai/gpt-oss-20b',
-            'qwen/qwen3-32b',
-            'moonshotai/kimi-k2-instruct-0905',
-            'meta-llama/llama-4-scout-17b-16e-instruct',
-            'meta-llama/llama-4-maverick-17b-128e-instruct',
+            'whisper-large-v3',
+            'whisper-large-v3-turbo',
+            'canopylabs/orpheus-arabic-saudi',
+            'canopylabs/orpheus-v1-english',
+            'meta-llama/llama-prompt-guard-2-22m',
+            'meta-llama/llama-prompt-guard-2-86m',
+            'minimaxai/minimax-m2.7',
+            'openai/gpt-oss-safeguard-20b',
+            'qwen/qwen3.6-27b',
+            'qwen/qwen3.8-27b',
             'groq/compound',
             'groq/compound-mini',
+            'qwen/qwen3-32b',
+            'meta-llama/llama-4-scout-17b-16e-instruct',
+            'moonshotai/kimi-k2-instruct-0905',
+            'meta-llama/llama-4-maverick-17b-128e-instruct',
+            'meta-llama/llama-guard-4-12b',
+            'playai-tts',
+            'playai-tts-arabic',
+            'moonshotai/kimi-k2-instruct',
             'gemma2-9b-it',
+            'deepseek-r1-distill-llama-70b',
+            'llama3-70b-8192',
+            'llama3-8b-8192',
+            'distil-whisper-large-v3-en',
+            'mistral-saba-24b',
+            'qwen-qwq-32b',
+            'llama-guard-3-8b',
+            'llama-3.2-1b-preview',
+            'llama-3.2-3b-preview',
+            'llama-3.2-11b-vision-preview',
+            'llama-3.2-90b-vision-preview',
+            'deepseek-r1-distill-qwen-32b',
+            'qwen-2.5-32b',
+            'qwen-2.5-coder-32b',
+            'llama-3.3-70b-specdec',
+            'deepseek-r1-distill-llama-70b-specdec',
+            'mixtral-8x7b-32768',
+            'llama-3.1-70b-versatile',
+            'llama-3.1-70b-specdec',
+            'llama3-groq-8b-8192-tool-use-preview',
+            'llama3-groq-70b-8192-tool-use-preview',
+            'gemma-7b-it',
+            'llama-3.2-90b-text-preview',
+            'llava-v1.5-7b-4096-preview',
+            'llama-3.2-11b-text-preview',
         ]
     )
 
@@ -158,7 +199,7 @@ async def test_list_and_retrieve_models_with_sdk() -> None:
         with pytest.raises(groq.NotFoundError) as exc_info:
             await client.models.retrieve('no/such-model')
     assert [card.id for card in listing.data] == snapshot(
-        ['llama-3.3-70b-versatile', 'llama-3.1-8b-instant', 'openai/gpt-oss-120b']
+        ['llama-3.1-8b-instant', 'llama-3.3-70b-versatile', 'openai/gpt-oss-120b']
     )
     assert model.model_dump() == snapshot(
         {
@@ -195,14 +236,14 @@ async def test_models_wire_format() -> None:
             'object': 'list',
             'data': [
                 {
-                    'id': 'llama-3.3-70b-versatile',
+                    'id': 'llama-3.1-8b-instant',
                     'object': 'model',
                     'created': 1733447754,
                     'owned_by': 'Meta',
                     'active': True,
                     'context_window': 131072,
                     'public_apps': None,
-                    'max_completion_tokens': 32768,
+                    'max_completion_tokens': 131072,
                 }
             ],
         }
@@ -445,7 +486,7 @@ async def test_non_streamed_tool_calls_and_groq_cache_usage() -> None:
                     ToolCallReply('f', 'null'),
                 ],
                 usage=Usage(10, 5, dram_cached_tokens=7, sram_cached_tokens=0),
-                model='meta-llama/llama-4-scout-17b-16e-instruct',
+                model='openai/gpt-oss-20b',
                 service_tier='flex',
             )
         ]
@@ -453,7 +494,7 @@ async def test_non_streamed_tool_calls_and_groq_cache_usage() -> None:
     body = (await post_chat(emulator)).json()
     assert body['id'] == COMPLETION_ID
     assert abs(body['created'] - time.time()) < 5
-    assert (body['model'], body['service_tier']) == ('meta-llama/llama-4-scout-17b-16e-instruct', 'flex')
+    assert (body['model'], body['service_tier']) == ('openai/gpt-oss-20b', 'flex')
     assert body['choices'] == snapshot(
         [
             {
@@ -517,7 +558,7 @@ async def test_estimated_usage() -> None:
         {'role': 'user', 'content': [{'type': 'text', 'text': 'four words right here'}, {'type': 'image_url'}]},
         {'role': 'assistant', 'content': None, 'tool_calls': []},
     ]
-    first = (await post_chat(emulator, messages=messages, tools=[WEATHER])).json()
+    first = (await post_chat(emulator, model='qwen/qwen3.8-27b', messages=messages, tools=[WEATHER])).json()
     assert first['usage'] == snapshot(
         {
             'queue_time': 0.01,
@@ -1286,7 +1327,7 @@ async def test_serve_with_sdk_streams_and_reuses_the_connection() -> None:
             plain = await client.chat.completions.create(model=MODEL, messages=USER)
             stream = await client.chat.completions.create(model=MODEL, messages=USER, stream=True)
             chunks = [chunk async for chunk in stream]
-            model = await client.models.retrieve('qwen/qwen3-32b')
+            model = await client.models.retrieve('qwen/qwen3.8-27b')
     assert plain.choices[0].message.content == 'plain answer'
     assert ''.join(chunk.choices[0].delta.content or '' for chunk in chunks) == 'streamed answer'
     assert model.owned_by == 'Alibaba Cloud'

@@ -97,7 +97,7 @@ def windowed(
 
 async def test_executed_tools_non_streamed() -> None:
     emulator = GroqEmulator([Reply(text='Sunny, 69.8°F.', executed_tools=[SEARCH, PYTHON, BROWSER])])
-    body = (await post_chat(emulator, model='groq/compound')).json()
+    body = (await post_chat(emulator, model='openai/gpt-oss-120b')).json()
     assert body['choices'][0]['message'] == snapshot(
         {
             'role': 'assistant',
@@ -145,8 +145,8 @@ Content: Sunny, 21°C\
 async def test_executed_tools_through_sdk() -> None:
     emulator = GroqEmulator([Reply(text='Sunny.', reasoning='Search first.', executed_tools=[SEARCH, PYTHON])] * 2)
     async with emulator.client() as client:
-        completion = await client.chat.completions.create(model='groq/compound', messages=USER)
-        stream = await client.chat.completions.create(model='groq/compound', messages=USER, stream=True)
+        completion = await client.chat.completions.create(model='openai/gpt-oss-120b', messages=USER)
+        stream = await client.chat.completions.create(model='openai/gpt-oss-120b', messages=USER, stream=True)
         chunks = [chunk async for chunk in stream]
     tools = completion.choices[0].message.executed_tools or []
     assert [(tool.index, tool.type, tool.output) for tool in tools] == snapshot(
@@ -185,7 +185,7 @@ async def test_executed_tools_stream_shape() -> None:
             )
         ]
     )
-    deltas = stream_deltas(await post_chat(emulator, model='groq/compound', stream=True))
+    deltas = stream_deltas(await post_chat(emulator, model='openai/gpt-oss-120b', stream=True))
     assert deltas == snapshot(
         [
             {'role': 'assistant', 'content': ''},
@@ -334,7 +334,7 @@ async def test_default_policy_cites_tool_results_answers() -> None:
 )
 async def test_reasoning_formats_non_streamed(request_fields: dict[str, Any], expected: dict[str, Any]) -> None:
     emulator = GroqEmulator([Reply(text='Sunny.', reasoning='Check the sky.')])
-    body = (await post_chat(emulator, model='qwen/qwen3-32b', **request_fields)).json()
+    body = (await post_chat(emulator, model='qwen/qwen3.8-27b', **request_fields)).json()
     assert body['choices'][0]['message'] == {'role': 'assistant', **expected}
     # The model reasoned all the same: the usage still counts it.
     assert body['usage']['completion_tokens_details'] == {'reasoning_tokens': 3}
@@ -348,7 +348,7 @@ async def test_raw_reasoning_streams_through_the_content_chunks() -> None:
             Reply(text='Sunny.', reasoning='Look up.'),
         ]
     )
-    chunked = stream_deltas(await post_chat(emulator, reasoning_format='raw', stream=True))
+    chunked = stream_deltas(await post_chat(emulator, model='qwen/qwen3.8-27b', reasoning_format='raw', stream=True))
     assert chunked == snapshot(
         [
             {'role': 'assistant', 'content': ''},
@@ -361,7 +361,7 @@ async def test_raw_reasoning_streams_through_the_content_chunks() -> None:
             {'content': '.'},
         ]
     )
-    with_tools = await post_chat(emulator, reasoning_format='raw')
+    with_tools = await post_chat(emulator, model='qwen/qwen3.8-27b', reasoning_format='raw')
     assert with_tools.json()['choices'][0]['message'] == snapshot(
         {
             'role': 'assistant',
@@ -372,17 +372,19 @@ async def test_raw_reasoning_streams_through_the_content_chunks() -> None:
             'tool_calls': [{'id': 'call_1', 'type': 'function', 'function': {'name': 'f', 'arguments': '{}'}}],
         }
     )
-    hidden = stream_deltas(await post_chat(emulator, include_reasoning=False, stream=True))
+    hidden = stream_deltas(await post_chat(emulator, model='qwen/qwen3.8-27b', include_reasoning=False, stream=True))
     assert hidden == [{'role': 'assistant', 'content': ''}, {'content': 'Sunny.'}]
 
 
 async def test_reasoning_formats_through_sdk() -> None:
     emulator = GroqEmulator([Reply(text='Sunny.', reasoning='Check the sky.')] * 3)
     async with emulator.client() as client:
-        parsed = await client.chat.completions.create(model='qwen/qwen3-32b', messages=USER, reasoning_format='parsed')
-        raw = await client.chat.completions.create(model='qwen/qwen3-32b', messages=USER, reasoning_format='raw')
+        parsed = await client.chat.completions.create(
+            model='qwen/qwen3.8-27b', messages=USER, reasoning_format='parsed'
+        )
+        raw = await client.chat.completions.create(model='qwen/qwen3.8-27b', messages=USER, reasoning_format='raw')
         stream = await client.chat.completions.create(
-            model='qwen/qwen3-32b', messages=USER, reasoning_format='hidden', stream=True
+            model='qwen/qwen3.8-27b', messages=USER, reasoning_format='hidden', stream=True
         )
         chunks = [chunk async for chunk in stream]
     assert (parsed.choices[0].message.content, parsed.choices[0].message.reasoning) == ('Sunny.', 'Check the sky.')
@@ -446,8 +448,8 @@ async def test_flex_capacity_exceeded() -> None:
 
 
 async def test_decommissioned_model() -> None:
-    card = next(card for card in DEFAULT_MODELS if not card.active)
-    assert (card.id, card.replacement) == ('gemma2-9b-it', 'llama-3.1-8b-instant')
+    card = next(card for card in DEFAULT_MODELS if card.id == 'gemma2-9b-it')
+    assert (card.active, card.replacement) == (False, 'llama-3.1-8b-instant')
     emulator = GroqEmulator()
     async with emulator.client() as client:
         with pytest.raises(groq.BadRequestError) as exc_info:
@@ -471,11 +473,11 @@ async def test_decommissioned_model() -> None:
             'id': 'gemma2-9b-it',
             'created': 1733447754,
             'object': 'model',
-            'owned_by': 'Google',
+            'owned_by': '',
             'active': False,
-            'context_window': 8192,
+            'context_window': None,
             'public_apps': None,
-            'max_completion_tokens': 8192,
+            'max_completion_tokens': None,
         }
     )
     assert emulator.served_count == 0

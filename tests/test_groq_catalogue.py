@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import anyio
 import groq
 import httpx
 import pytest
@@ -49,6 +50,21 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.paths.append(request.url.raw_path.decode())
+        return await self.inner.handle_async_request(request)
+
+
+class GatedTransport(CountingTransport):
+    """Holds model-list requests until `open` is set, so concurrent callers overlap for certain."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        super().__init__(inner)
+        self.open = anyio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith('/openai/v1/models'):
+            self.paths.append(request.url.raw_path.decode())
+            await self.open.wait()
+            return await self.inner.handle_async_request(request)
         return await self.inner.handle_async_request(request)
 
 
@@ -224,6 +240,71 @@ async def test_catalogue_fetches_once_per_client():
     async with _client(transport) as other_client:  # another client, another key: its own request
         await catalogue.get(other_client)
     assert len(transport.paths) == 3
+
+
+async def test_concurrent_fetches_share_one_request():
+    transport = GatedTransport(httpx.ASGITransport(app=GroqEmulator(models=CARDS)))
+    catalogue = ModelCatalogue()
+    results: list[list[str]] = []
+
+    async def list_them() -> None:
+        results.append([info.id for info in await catalogue.fetch(client)])
+
+    async def get_them() -> None:
+        results.append(sorted(await catalogue.get(client)))
+
+    async with _client(transport) as client, anyio.create_task_group() as tg:
+        for index in range(300):
+            tg.start_soon(list_them if index % 2 else get_them)
+        await anyio.wait_all_tasks_blocked()
+        transport.open.set()
+    assert transport.paths == ['/openai/v1/models']
+    assert len(results) == 300
+    assert {tuple(result) for result in results} == {('openai/gpt-oss-120b', 'qwen/qwen3.8-27b')}
+
+
+async def test_a_failed_fetch_is_shared_and_a_cancelled_one_is_not():
+    answers = [httpx.Response(500, json={'error': {'message': 'boom'}})]
+    transport = GatedTransport(httpx.MockTransport(lambda request: answers.pop(0)))
+    catalogue = ModelCatalogue()
+    errors: list[int] = []
+
+    async def list_them() -> None:
+        with pytest.raises(ModelHTTPError) as info:
+            await catalogue.fetch(client)
+        errors.append(info.value.status_code)
+
+    async with _client(transport) as client:
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(list_them)
+            await anyio.wait_all_tasks_blocked()
+            transport.open.set()
+        assert errors == [500, 500, 500] and transport.paths == ['/openai/v1/models']
+
+        # The first caller gives up: the one waiting for it sends its own request.
+        answers.append(httpx.Response(200, json={'data': [{'id': 'a'}]}))
+        transport.open = anyio.Event()
+        starter_scope = anyio.CancelScope()
+        found: list[list[str]] = []
+
+        async def starter() -> None:
+            with starter_scope:
+                await catalogue.fetch(client)
+
+        async def waiter() -> None:
+            found.append([info.id for info in await catalogue.fetch(client)])
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(starter)
+            await anyio.wait_all_tasks_blocked()  # the starter's request waits at the gate
+            tg.start_soon(waiter)
+            await anyio.wait_all_tasks_blocked()  # the waiter joins it
+            starter_scope.cancel()
+            await anyio.wait_all_tasks_blocked()  # the waiter's own request waits at the gate
+            transport.open.set()
+        assert found == [['a']]
+        assert len(transport.paths) == 3
 
 
 async def test_catalogue_falls_back_to_known_models_when_offline():
@@ -421,3 +502,29 @@ def test_obviously_exceeds():
     assert obviously_exceeds(196_609, 131_072)
     assert not obviously_exceeds(10**9, None)
     assert obviously_exceeds(estimate_tokens('x' * 4 * 800), 512)
+
+
+async def test_concurrent_not_found_errors_ask_for_the_model_list_once():
+    from pydantic_ai_groq.messages import ModelRequest
+    from pydantic_ai_groq.models import ModelRequestParameters
+    from pydantic_ai_groq.models.groq import GroqModel
+
+    transport = GatedTransport(httpx.ASGITransport(app=GroqEmulator()))
+    messages: list[str] = []
+    async with _client(transport) as client:
+        model = GroqModel('llama-3.3-70b-versatlie', groq_client=client)
+
+        async def run() -> None:
+            with pytest.raises(ModelHTTPError) as info:
+                await model.request([ModelRequest.user_text_prompt('hi')], None, ModelRequestParameters())
+            messages.append(str(info.value))
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(300):
+                tg.start_soon(run)
+            await anyio.wait_all_tasks_blocked()
+            transport.open.set()
+        default_catalogue.forget(client)
+    assert transport.paths == ['/openai/v1/models']
+    assert len(messages) == 300
+    assert all("did you mean 'llama-3.3-70b-versatile'" in message for message in messages)

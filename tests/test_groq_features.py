@@ -238,6 +238,7 @@ async def test_service_tier(emulator: GroqEmulator, model: GroqModel):
 # --- server-side tools --------------------------------------------------------------------------
 
 
+@pytest.mark.retired_models
 async def test_compound_builtin_tools(emulator: GroqEmulator):
     model = emulator.model('groq/compound')
     agent = Agent(
@@ -290,6 +291,7 @@ async def test_builtin_tool_the_model_cannot_run(emulator: GroqEmulator, model: 
     assert emulator.requests == []
 
 
+@pytest.mark.retired_models
 async def test_executed_tools_become_builtin_parts(emulator: GroqEmulator):
     from pydantic_ai_groq.testing import ExecutedToolReply
 
@@ -381,7 +383,7 @@ async def test_documents_and_citations(emulator: GroqEmulator, model: GroqModel)
 
 @pytest.mark.parametrize('chunk_size', [None, 1, 3, 7])
 async def test_raw_reasoning_is_split_from_think_tags(emulator: GroqEmulator, chunk_size: int | None):
-    model = emulator.model('qwen/qwen3-32b')
+    model = emulator.model('qwen/qwen3.8-27b')
     reply = Reply(reasoning='I should greet.', text='Hello!', chunk_size=chunk_size)
     emulator.push(reply, reply)
     settings = {'groq_reasoning_format': 'raw'}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from pydantic_ai_groq.models._groq_profiles import (
     PROFILES,
     REASONING_EFFORTS,
     REASONING_FORMATS,
+    RULE_EVIDENCE,
     check_reasoning_settings,
     profile_for,
 )
@@ -100,7 +103,6 @@ def test_capabilities_of_current_chat_models():
             sorted(profile.reasoning_formats),
             dict(profile.reasoning_efforts),
             profile.include_reasoning,
-            profile.tools,
             profile.json_schema,
             profile.strict_json_schema,
             profile.json_object,
@@ -129,9 +131,8 @@ def test_capabilities_of_current_chat_models():
         {
             'openai/gpt-oss-120b': (
                 True,
-                [],
+                ['hidden', 'parsed', 'raw'],
                 {'low': 'low', 'medium': 'medium', 'high': 'high', 'default': None},
-                True,
                 True,
                 True,
                 True,
@@ -142,9 +143,8 @@ def test_capabilities_of_current_chat_models():
             ),
             'openai/gpt-oss-safeguard-20b': (
                 True,
-                [],
+                ['hidden', 'parsed', 'raw'],
                 {'low': 'low', 'medium': 'medium', 'high': 'high', 'default': None},
-                True,
                 True,
                 True,
                 False,
@@ -158,7 +158,6 @@ def test_capabilities_of_current_chat_models():
                 ['hidden', 'parsed', 'raw'],
                 {'none': 'none', 'default': 'default', 'low': 'low', 'medium': 'medium', 'high': 'high'},
                 True,
-                True,
                 False,
                 False,
                 True,
@@ -170,7 +169,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 ['hidden', 'parsed', 'raw'],
                 {'none': 'none', 'default': 'default'},
-                True,
                 True,
                 False,
                 False,
@@ -184,7 +182,6 @@ def test_capabilities_of_current_chat_models():
                 ['hidden', 'parsed', 'raw'],
                 {'none': 'none', 'default': 'default'},
                 True,
-                True,
                 False,
                 False,
                 True,
@@ -195,8 +192,7 @@ def test_capabilities_of_current_chat_models():
             'minimaxai/minimax-m2.7': (
                 True,
                 ['hidden', 'parsed', 'raw'],
-                {'default': None},
-                True,
+                {'none': 'none', 'default': 'default', 'low': 'low', 'medium': 'medium', 'high': 'high'},
                 True,
                 False,
                 False,
@@ -208,8 +204,7 @@ def test_capabilities_of_current_chat_models():
             'deepseek-r1-distill-llama-70b': (
                 True,
                 ['hidden', 'parsed', 'raw'],
-                {'default': None},
-                False,
+                {'none': 'none', 'default': 'default', 'low': 'low', 'medium': 'medium', 'high': 'high'},
                 True,
                 False,
                 False,
@@ -223,7 +218,6 @@ def test_capabilities_of_current_chat_models():
                 [],
                 {'none': None, 'default': None},
                 False,
-                True,
                 True,
                 False,
                 True,
@@ -239,7 +233,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                False,
                 True,
                 [],
                 'drop',
@@ -249,7 +242,6 @@ def test_capabilities_of_current_chat_models():
                 [],
                 {'none': None, 'default': None},
                 False,
-                True,
                 False,
                 False,
                 True,
@@ -262,7 +254,6 @@ def test_capabilities_of_current_chat_models():
                 [],
                 {'none': None, 'default': None},
                 False,
-                True,
                 True,
                 False,
                 True,
@@ -279,7 +270,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                False,
                 ['browser_automation', 'code_execution', 'visit_website', 'web_search', 'wolfram_alpha'],
                 'drop',
             ),
@@ -287,7 +277,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 ['hidden', 'parsed', 'raw'],
                 {'none': 'none', 'default': 'default', 'low': 'low', 'medium': 'medium', 'high': 'high'},
-                True,
                 True,
                 True,
                 False,
@@ -343,7 +332,7 @@ def test_matching_ignores_case_and_is_cached():
         ('qwen/qwen3-32b', {'groq_reasoning_effort': 'none'}, {'reasoning_effort': 'none'}),
         ('qwen/qwen3-32b', {'groq_include_reasoning': True}, {'include_reasoning': True}),
         ('minimaxai/minimax-m2.7', {'groq_reasoning_format': 'hidden'}, {'reasoning_format': 'hidden'}),
-        ('minimaxai/minimax-m2.7', {'groq_reasoning_effort': 'default'}, {}),
+        ('minimaxai/minimax-m2.7', {'groq_reasoning_effort': 'default'}, {'reasoning_effort': 'default'}),
         ('deepseek-r1-distill-llama-70b', {'groq_reasoning_format': 'parsed'}, {'reasoning_format': 'parsed'}),
         ('llama-3.3-70b-versatile', {'groq_reasoning_effort': 'none'}, {}),
         ('llama-3.3-70b-versatile', {'groq_reasoning_effort': 'default'}, {}),
@@ -378,11 +367,8 @@ def _error(model: str, settings: dict[str, Any], **kwargs: Any) -> str:
 
 
 def test_reasoning_format_errors():
-    assert _error('openai/gpt-oss-120b', {'groq_reasoning_format': 'raw'}) == snapshot(
-        "groq_reasoning_format='raw' is not accepted by openai/gpt-oss-120b (gpt-oss family): it does not take reasoning_format; use groq_include_reasoning instead (True: the reasoning in a separate field, False: no reasoning)."
-    )
     assert _error('llama-3.3-70b-versatile', {'groq_reasoning_format': 'parsed'}) == snapshot(
-        "groq_reasoning_format='parsed' is not accepted by llama-3.3-70b-versatile (llama family): the model does not reason, leave groq_reasoning_format unset."
+        'groq_reasoning_format=\'parsed\' is not accepted by llama-3.3-70b-versatile (llama family): Groq answers 400 "reasoning_format is not supported with this model"; the model does not reason, leave groq_reasoning_format unset.'
     )
     assert _error('qwen/qwen3.8-27b', {'groq_reasoning_format': 'json'}) == snapshot(
         "groq_reasoning_format='json' is not accepted by qwen/qwen3.8-27b (qwen3 family): it takes 'hidden', 'parsed' or 'raw'."
@@ -391,17 +377,34 @@ def test_reasoning_format_errors():
         "groq_reasoning_format='json' is not accepted by some-new/model-9000 (other family): it takes 'hidden', 'parsed' or 'raw'."
     )
     assert _error('qwen/qwen3.8-27b', {'groq_reasoning_format': 'raw'}, with_tools_or_json=True) == snapshot(
-        "groq_reasoning_format='raw' cannot be used with tools or JSON output on qwen/qwen3.8-27b: Groq rejects it (the <think> text would break the tool call or JSON); use 'parsed' or 'hidden'."
+        "groq_reasoning_format='raw' cannot be used with tools or JSON output on qwen/qwen3.8-27b: Groq rejects it with a 400 (https://console.groq.com/docs/reasoning); use 'parsed' or 'hidden'."
+    )
+    assert _error('openai/gpt-oss-120b', {'groq_reasoning_format': 'raw'}, with_tools_or_json=True) == snapshot(
+        "groq_reasoning_format='raw' cannot be used with tools or JSON output on openai/gpt-oss-120b: Groq rejects it with a 400 (https://console.groq.com/docs/reasoning); use 'parsed' or 'hidden'."
     )
 
 
-def test_include_reasoning_errors():
-    assert _error('llama-3.3-70b-versatile', {'groq_include_reasoning': True}) == snapshot(
-        'groq_include_reasoning=True is not accepted by llama-3.3-70b-versatile (llama family): the model does not reason, leave groq_include_reasoning unset.'
-    )
-    assert _error('deepseek-r1-distill-llama-70b', {'groq_include_reasoning': False}) == snapshot(
-        "groq_include_reasoning=False is not accepted by deepseek-r1-distill-llama-70b (deepseek-r1 family): use groq_reasoning_format instead ('hidden', 'parsed' or 'raw')."
-    )
+def test_what_groq_is_not_known_to_reject_is_sent():
+    # Recorded: Groq answered 200 with a reasoning field to reasoning_effort high + reasoning_format parsed.
+    assert check_reasoning_settings(
+        'openai/gpt-oss-120b', {'groq_reasoning_format': 'parsed', 'groq_reasoning_effort': 'high'}
+    ) == {'reasoning_format': 'parsed', 'reasoning_effort': 'high'}
+    assert check_reasoning_settings('openai/gpt-oss-20b', {'groq_reasoning_format': 'hidden'}) == {
+        'reasoning_format': 'hidden'
+    }
+    # No recorded rejection of include_reasoning, nor of any effort on minimax or deepseek-r1.
+    assert check_reasoning_settings('llama-3.3-70b-versatile', {'groq_include_reasoning': True}) == {
+        'include_reasoning': True
+    }
+    assert check_reasoning_settings('deepseek-r1-distill-llama-70b', {'groq_include_reasoning': False}) == {
+        'include_reasoning': False
+    }
+    assert check_reasoning_settings('minimaxai/minimax-m2.7', {'groq_reasoning_effort': 'medium'}) == {
+        'reasoning_effort': 'medium'
+    }
+
+
+def test_include_reasoning_must_be_a_bool():
     assert _error('openai/gpt-oss-120b', {'groq_include_reasoning': 'yes'}) == snapshot(
         "groq_include_reasoning must be True or False, got 'yes'."
     )
@@ -409,25 +412,18 @@ def test_include_reasoning_errors():
 
 def test_reasoning_format_and_include_reasoning_together():
     assert _error('qwen/qwen3.8-27b', {'groq_reasoning_format': 'parsed', 'groq_include_reasoning': True}) == snapshot(
-        "groq_reasoning_format='parsed' and groq_include_reasoning=True cannot be used together: Groq rejects the pair. Set only one of them for qwen/qwen3.8-27b."
+        "groq_reasoning_format='parsed' and groq_include_reasoning=True cannot be used together: Groq rejects the pair (https://console.groq.com/docs/reasoning). Set only one of them for qwen/qwen3.8-27b."
     )
     assert _error(
-        'some-new/model-9000', {'groq_reasoning_format': 'hidden', 'groq_include_reasoning': False}
+        'openai/gpt-oss-120b', {'groq_reasoning_format': 'hidden', 'groq_include_reasoning': False}
     ) == snapshot(
-        "groq_reasoning_format='hidden' and groq_include_reasoning=False cannot be used together: Groq rejects the pair. Set only one of them for some-new/model-9000."
-    )
-    # On gpt-oss the format itself is the first problem.
-    assert 'use groq_include_reasoning instead' in _error(
-        'openai/gpt-oss-120b', {'groq_reasoning_format': 'parsed', 'groq_include_reasoning': True}
+        "groq_reasoning_format='hidden' and groq_include_reasoning=False cannot be used together: Groq rejects the pair (https://console.groq.com/docs/reasoning). Set only one of them for openai/gpt-oss-120b."
     )
 
 
 def test_reasoning_effort_errors():
     assert _error('openai/gpt-oss-120b', {'groq_reasoning_effort': 'none'}) == snapshot(
-        "groq_reasoning_effort='none' is not accepted by openai/gpt-oss-120b (gpt-oss family): the model cannot stop reasoning; it takes 'low', 'medium', 'high' or 'default', and groq_include_reasoning=False leaves the reasoning out of the response."
-    )
-    assert _error('deepseek-r1-distill-llama-70b', {'groq_reasoning_effort': 'none'}) == snapshot(
-        "groq_reasoning_effort='none' is not accepted by deepseek-r1-distill-llama-70b (deepseek-r1 family): the model cannot stop reasoning; it takes 'default'."
+        "groq_reasoning_effort='none' is not accepted by openai/gpt-oss-120b (gpt-oss family): the model cannot stop reasoning; it takes 'low', 'medium', 'high' or 'default', and groq_include_reasoning=False leaves the reasoning out."
     )
     assert _error('qwen/qwen3-32b', {'groq_reasoning_effort': 'low'}) == snapshot(
         "groq_reasoning_effort='low' is not accepted by qwen/qwen3-32b (qwen3 family): it takes 'none' or 'default'."
@@ -435,11 +431,8 @@ def test_reasoning_effort_errors():
     assert _error('qwen/qwen3.6-27b', {'groq_reasoning_effort': 'high'}) == snapshot(
         "groq_reasoning_effort='high' is not accepted by qwen/qwen3.6-27b (qwen3 family): it takes 'none' or 'default'."
     )
-    assert _error('minimaxai/minimax-m2.7', {'groq_reasoning_effort': 'medium'}) == snapshot(
-        "groq_reasoning_effort='medium' is not accepted by minimaxai/minimax-m2.7 (minimax family): it takes 'default'."
-    )
     assert _error('llama-3.3-70b-versatile', {'groq_reasoning_effort': 'high'}) == snapshot(
-        "groq_reasoning_effort='high' is not accepted by llama-3.3-70b-versatile (llama family): the model does not reason; it takes 'none' or 'default', and nothing is sent."
+        "groq_reasoning_effort='high' is not accepted by llama-3.3-70b-versatile (llama family): Groq answers 400 for reasoning_effort on models that do not reason; it takes 'none' or 'default', and nothing is sent."
     )
     assert _error('llama-3.3-70b-versatile', {'groq_reasoning_effort': 'max'}) == snapshot(
         "groq_reasoning_effort='max' is not accepted by llama-3.3-70b-versatile (llama family): it takes 'none' or 'default'."
@@ -447,3 +440,24 @@ def test_reasoning_effort_errors():
     assert _error('some-new/model-9000', {'groq_reasoning_effort': 'max'}) == snapshot(
         "groq_reasoning_effort='max' is not accepted by some-new/model-9000 (other family): it takes 'none', 'default', 'low', 'medium' or 'high'."
     )
+
+
+def test_every_rule_cites_evidence_and_the_docs_list_it():
+    root = Path(__file__).parent.parent
+    fixtures = {path.name for path in (root / 'tests' / 'fixtures' / 'wire_samples').glob('*.json')}
+    docs = (root / 'docs' / 'groq.md').read_text()
+    table = docs[docs.index('| rule | evidence |') :].split('\n\n', 1)[0].splitlines()[2:]
+    assert len(table) == len(RULE_EVIDENCE)
+    for (rule, evidence), row in zip(RULE_EVIDENCE, table, strict=True):
+        cited_files = set(re.findall(r'[\w-]+\.json', evidence))
+        cited_urls = set(re.findall(r'https://[\w./-]+', evidence))
+        assert cited_files <= fixtures, rule
+        assert (
+            cited_files
+            or cited_urls
+            or 'Groq error' in evidence
+            or 'Groq (' in evidence
+            or evidence.startswith('groq SDK')
+            or (evidence == 'no recorded rejection' and ': sent as given' in rule)
+        ), rule
+        assert all(name in row for name in cited_files | cited_urls), rule

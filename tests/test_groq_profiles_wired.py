@@ -43,18 +43,26 @@ async def test_thinking_goes_back_as_the_family_takes_it(model_name: str, assist
 
 async def test_reasoning_settings_checked_against_the_family(emulator: GroqEmulator):
     model = emulator.model('openai/gpt-oss-120b')
-    with pytest.raises(UserError, match=r"groq_reasoning_format='raw' is not accepted by openai/gpt-oss-120b"):
-        await model.request(PROMPT, {'groq_reasoning_format': 'raw'}, PARAMS)  # pyright: ignore[reportArgumentType]
-    emulator.push(Reply(text='ok'))
+    with pytest.raises(UserError, match=r"groq_reasoning_format='raw' cannot be used with tools or JSON output"):
+        await Agent(model, output_type=int).run('go', model_settings={'groq_reasoning_format': 'raw'})  # pyright: ignore[reportArgumentType]
+    assert emulator.requests == []
+    # Groq answered this pair with 200 and a reasoning field: it is sent, not refused.
+    emulator.push(Reply(text='ok', reasoning='thought'), Reply(text='ok'))
+    response = await model.request(PROMPT, {'groq_reasoning_format': 'parsed', 'groq_reasoning_effort': 'high'}, PARAMS)  # pyright: ignore[reportArgumentType]
+    assert [part.part_kind for part in response.parts] == ['thinking', 'text']
     await model.request(PROMPT, {'groq_reasoning_effort': 'high', 'groq_include_reasoning': False}, PARAMS)  # pyright: ignore[reportArgumentType]
-    assert {k: emulator.requests[0][k] for k in ('reasoning_effort', 'include_reasoning')} == {
-        'reasoning_effort': 'high',
-        'include_reasoning': False,
-    }
+    assert [
+        {k: request.get(k) for k in ('reasoning_format', 'reasoning_effort', 'include_reasoning')}
+        for request in emulator.requests
+    ] == [
+        {'reasoning_format': 'parsed', 'reasoning_effort': 'high', 'include_reasoning': None},
+        {'reasoning_format': None, 'reasoning_effort': 'high', 'include_reasoning': False},
+    ]
     await model.client.close()
 
 
-async def test_compound_takes_no_function_tools(emulator: GroqEmulator):
+@pytest.mark.retired_models
+async def test_compound_tools_and_function_tools_are_sent(emulator: GroqEmulator):
     model = emulator.model('groq/compound')
     agent = Agent(model, builtin_tools=[WebSearchTool()])
 
@@ -62,10 +70,10 @@ async def test_compound_takes_no_function_tools(emulator: GroqEmulator):
     def mine() -> str:
         return 'x'
 
-    with pytest.raises(UserError, match=r'groq/compound \(compound family\) does not take function tools'):
-        await agent.run('go')
+    # No recorded rejection of function tools on compound: they are sent beside the compound tools.
     emulator.push(Reply(text='ok'))
-    await Agent(model, builtin_tools=[WebSearchTool()]).run('go')
+    await agent.run('go')
+    assert [tool['function']['name'] for tool in emulator.requests[0]['tools']] == ['mine']
     assert 'search_settings' not in emulator.requests[0]
     assert emulator.requests[0]['compound_custom'] == {'tools': {'enabled_tools': ['web_search']}}
     await model.client.close()
@@ -156,7 +164,7 @@ def test_list_models_sync(emulator: GroqEmulator, monkeypatch: pytest.MonkeyPatc
     with emulator.serve() as base_url:
         monkeypatch.setenv('GROQ_API_KEY', 'k')
         models = list_models_sync(base_url=base_url)
-    assert [m.id for m in models][:2] == snapshot(['llama-3.3-70b-versatile', 'llama-3.1-8b-instant'])
+    assert [m.id for m in models][:2] == snapshot(['llama-3.1-8b-instant', 'llama-3.3-70b-versatile'])
 
 
 async def test_unknown_model_names_the_closest(emulator: GroqEmulator):
@@ -215,6 +223,7 @@ async def test_stream_ending_inside_a_tag(emulator: GroqEmulator, model: GroqMod
     assert len(events) > 1
 
 
+@pytest.mark.retired_models
 async def test_executed_tool_without_result(emulator: GroqEmulator):
     model = emulator.model('groq/compound')
     reply = Reply(text='ok', executed_tools=[ExecutedToolReply('search', '')])

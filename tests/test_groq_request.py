@@ -44,7 +44,7 @@ NO_TOOLS = ModelRequestParameters()
 
 
 async def test_every_part_kind(emulator: GroqEmulator):
-    model = emulator.model('meta-llama/llama-4-scout-17b-16e-instruct')  # reads images
+    model = emulator.model('qwen/qwen3.8-27b')  # reads images
     emulator.push(Reply(text='ok'))
     history: list[ModelMessage] = [
         ModelRequest(
@@ -106,6 +106,7 @@ async def test_every_part_kind(emulator: GroqEmulator):
             {
                 'role': 'assistant',
                 'content': 'Checking.',
+                'reasoning': 'I should call the tool twice.',
                 'tool_calls': [
                     {
                         'id': 'call_1',
@@ -250,7 +251,7 @@ async def test_tools_and_tool_choice(emulator: GroqEmulator, model: GroqModel):
 
 
 async def test_native_and_prompted_output(emulator: GroqEmulator):
-    model = emulator.model('meta-llama/llama-4-scout-17b-16e-instruct')  # best-effort json_schema
+    model = emulator.model('openai/gpt-oss-safeguard-20b')  # best-effort json_schema
     prompt = [ModelRequest.user_text_prompt('Largest city in Mexico?')]
     schema = {
         'type': 'object',
@@ -305,7 +306,7 @@ async def test_native_output_needs_a_schema(emulator: GroqEmulator, model: GroqM
 
 
 async def test_all_settings_mapped(emulator: GroqEmulator):
-    model = emulator.model('qwen/qwen3-32b', settings={'temperature': 0.5, 'extra_headers': {'x-a': '1'}})
+    model = emulator.model('qwen/qwen3.8-27b', settings={'temperature': 0.5, 'extra_headers': {'x-a': '1'}})
     emulator.push(Reply(text='ok'))
     settings: GroqModelSettings = {
         'max_tokens': 100,
@@ -327,7 +328,7 @@ async def test_all_settings_mapped(emulator: GroqEmulator):
     await model.request([ModelRequest.user_text_prompt('hi')], settings, NO_TOOLS)
     assert emulator.requests[0] == snapshot(
         {
-            'model': 'qwen/qwen3-32b',
+            'model': 'qwen/qwen3.8-27b',
             'messages': [{'role': 'user', 'content': 'hi'}],
             'max_completion_tokens': 100,
             'temperature': 0.0,
@@ -405,15 +406,38 @@ async def test_max_tokens_past_what_the_model_can_generate(emulator: GroqEmulato
     assert emulator.requests == []
 
 
-async def test_unknown_models_fetch_the_catalogue_once(emulator: GroqEmulator):
+async def test_unknown_models_send_no_model_list_request():
     from pydantic_ai_groq.testing import ModelCard
 
     card = ModelCard('vendor/new-model', 'Vendor', 1_000, 100)
-    emulator = GroqEmulator([Reply(text='ok')], models=[card])
+    emulator = GroqEmulator([Reply(text='ok'), Reply(text='ok')], models=[card])
     model = GroqModel('vendor/new-model', groq_client=emulator.client())
     await model.request([ModelRequest.user_text_prompt('hi')], None, NO_TOOLS)
+    # Only the chat request: no hidden GET /openai/v1/models before it.
+    assert emulator.model_requests == []
+    assert len(emulator.requests) == 1
+    # Limits the built-in table does not know come from the catalogue the user fetched.
+    await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 500}, NO_TOOLS)
+    assert [info.id for info in await model.list_models()] == ['vendor/new-model']
+    assert emulator.model_requests == ['/openai/v1/models']
     with pytest.raises(UserError, match=r'far more than the 1,000-token context window of vendor/new-model'):
         await model.request([ModelRequest.user_text_prompt('word ' * 10_000)], None, NO_TOOLS)
     with pytest.raises(UserError, match=r'max_tokens=500 is more than vendor/new-model can generate; allowed: 1..100'):
         await model.request([ModelRequest.user_text_prompt('hi')], {'max_tokens': 500}, NO_TOOLS)
+    assert emulator.model_requests == ['/openai/v1/models']
+    await model.client.close()
+
+
+async def test_concurrent_first_runs_on_an_unknown_model_send_only_chat_requests():
+    import anyio
+
+    from pydantic_ai_groq.testing import ModelCard
+
+    emulator = GroqEmulator(models=[ModelCard('vendor/new-model', 'Vendor', 1_000, 100)])
+    model = GroqModel('vendor/new-model', groq_client=emulator.client())
+    async with anyio.create_task_group() as tg:
+        for _ in range(300):
+            tg.start_soon(model.request, [ModelRequest.user_text_prompt('hi')], None, NO_TOOLS)
+    assert emulator.model_requests == []
+    assert emulator.served_count == 300
     await model.client.close()

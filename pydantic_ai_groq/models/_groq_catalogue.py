@@ -1,7 +1,8 @@
 """Groq's model catalogue: what the API lists, a built-in copy for offline use, and deprecations.
 
-`ModelCatalogue.get(client)` asks `GET /openai/v1/models` once per client and caches the answer;
-when the API cannot be reached it answers from `KNOWN_MODELS`. `close_names`, `replacement_for`
+`ModelCatalogue.fetch(client)` asks `GET /openai/v1/models` (only when the user lists models, or
+after Groq answered 404 for a model) and caches the answer per client; `get` falls back to
+`KNOWN_MODELS` when the API cannot be reached. `close_names`, `replacement_for`
 and `context_window` turn that into helpful errors ("did you mean ...?", "decommissioned, use ...",
 "this prompt cannot fit").
 
@@ -38,6 +39,7 @@ from typing import Any, cast
 from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
+import anyio
 import groq
 import httpx
 import pydantic_core
@@ -48,6 +50,7 @@ from ._groq_response import http_error
 __all__ = (
     'CONTEXT_MARGIN',
     'DECOMMISSIONED',
+    'KEPT_FOR_ENTERPRISE',
     'KNOWN_MODELS',
     'MODELS_PATH',
     'SHUTDOWN_DATES',
@@ -182,6 +185,10 @@ SHUTDOWN_DATES: Mapping[str, date] = MappingProxyType(
 """Shut-down model id -> the day Groq stopped serving it (for free and developer tiers in 2026)."""
 
 
+KEPT_FOR_ENTERPRISE: frozenset[str] = frozenset({'llama-3.1-8b-instant', 'llama-3.3-70b-versatile', 'qwen/qwen3.6-27b'})
+"""Shut-down models still served to enterprise keys: their shutdown "applies to free and developer-tier usage"."""
+
+
 # --- fetching ------------------------------------------------------------------------------
 
 
@@ -298,17 +305,30 @@ async def fetch_model(
 # --- the per-client catalogue ---------------------------------------------------------------
 
 
+@dataclass
+class _Flight:
+    """One model-list fetch in progress, shared by everyone who asks for it meanwhile."""
+
+    done: anyio.Event
+    models: list[GroqModelInfo] | None = None
+    error: BaseException | None = None
+
+
 class ModelCatalogue:
-    """Capabilities per client: fetched once from the API when reachable, else `KNOWN_MODELS`.
+    """Capabilities per client: what the API listed when it was asked, else `KNOWN_MODELS`.
+
+    Nothing here fetches on its own: `fetch` is called by `list_models`, and `get` after Groq
+    answered 404 for a model (to suggest close names). The request path only reads `cached`, so a
+    chat request is never preceded by a hidden `GET /openai/v1/models`.
 
     The API's answer is cached per `groq.AsyncGroq` (weakly: it goes when the client does) and
-    never fetched again unless `forget` is called. When the fetch fails (no connection, a timeout,
-    an error status such as 401, a malformed answer) `get` answers `KNOWN_MODELS` and tries the API
-    again only after `retry_after` seconds, so a dead network costs one short request, not one per
-    call. Concurrent first calls may both fetch; the answers are the same.
+    replaced by the next `fetch`. Concurrent fetches for one client share a single request in
+    flight. When `get` cannot fetch (no connection, a timeout, an error status such as 401, a
+    malformed answer) it answers `KNOWN_MODELS` and tries the API again only after `retry_after`
+    seconds, so a dead network costs one short request, not one per call.
 
     Args:
-        timeout: Seconds one catalogue request may take.
+        timeout: Seconds one catalogue request made by `get` may take.
         retry_after: Seconds to answer from `KNOWN_MODELS` after a failed fetch before trying again.
         clock: The monotonic clock (seconds) used for `retry_after`.
     """
@@ -321,9 +341,42 @@ class ModelCatalogue:
         self._clock = clock
         self._fetched: WeakKeyDictionary[groq.AsyncGroq, dict[str, GroqModelInfo]] = WeakKeyDictionary()
         self._failed_at: WeakKeyDictionary[groq.AsyncGroq, float] = WeakKeyDictionary()
+        self._in_flight: WeakKeyDictionary[groq.AsyncGroq, _Flight] = WeakKeyDictionary()
+
+    async def fetch(
+        self, client: groq.AsyncGroq, *, timeout: float | None = None, max_retries: int | None = None
+    ) -> list[GroqModelInfo]:
+        """Ask the API for the model list now, cache it, and return it.
+
+        Arguments, result and errors are those of `fetch_models`; a fetch already in flight for
+        this client is joined instead of sending another request (its caller's `timeout` and
+        `max_retries` apply).
+        """
+        while (flight := self._in_flight.get(client)) is not None:
+            await flight.done.wait()
+            if flight.models is not None:
+                return list(flight.models)
+            if flight.error is not None:
+                raise flight.error
+            # The fetch was cancelled before it answered: start our own.
+        flight = _Flight(anyio.Event())
+        self._in_flight[client] = flight
+        try:
+            models = await fetch_models(client, timeout=timeout, max_retries=max_retries)
+        except (ModelAPIError, ModelHTTPError, UnexpectedModelBehavior) as e:
+            flight.error = e
+            raise
+        else:
+            flight.models = models
+            self._fetched[client] = {info.id: info for info in models}
+            self._failed_at.pop(client, None)
+            return list(models)
+        finally:
+            del self._in_flight[client]
+            flight.done.set()
 
     async def get(self, client: groq.AsyncGroq) -> dict[str, GroqModelInfo]:
-        """The catalogue for this client: the API's list (fetched once), else `KNOWN_MODELS`.
+        """The catalogue for this client: the API's list (fetched at most once), else `KNOWN_MODELS`.
 
         Args:
             client: The `groq.AsyncGroq` whose key and base URL to ask with.
@@ -336,14 +389,11 @@ class ModelCatalogue:
         failed_at = self._failed_at.get(client)
         if failed_at is None or self._clock() - failed_at >= self._retry_after:
             try:
-                models = await fetch_models(client, timeout=self._timeout, max_retries=0)
+                models = await self.fetch(client, timeout=self._timeout, max_retries=0)
             except (ModelAPIError, ModelHTTPError, UnexpectedModelBehavior):
                 self._failed_at[client] = self._clock()
             else:
-                fetched = {info.id: info for info in models}
-                self._fetched[client] = fetched
-                self._failed_at.pop(client, None)
-                return dict(fetched)
+                return {info.id: info for info in models}
         return dict(KNOWN_MODELS)
 
     def cached(self, client: groq.AsyncGroq) -> dict[str, GroqModelInfo] | None:

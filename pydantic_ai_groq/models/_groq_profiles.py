@@ -2,6 +2,14 @@
 
 `profile_for(model_name)` returns a `GroqModelProfile`; `check_reasoning_settings` turns the
 `groq_reasoning_*` settings into the body fields to send, or fails before any network call.
+The emulator (`pydantic_ai_groq.testing`) reads the same table to reject what Groq rejects.
+
+The table refuses only what Groq is known to reject, and says what the model takes instead;
+`RULE_EVIDENCE` cites a recording (`tests/fixtures/wire_samples/`), an error Groq returned, or
+the docs page for every refusal or rewrite. Where the docs and recorded traffic disagree, the
+recording wins: the docs say gpt-oss does not support `reasoning_format`, yet Groq answered
+`reasoning_format: parsed` (with `reasoning_effort: high`) on `openai/gpt-oss-120b` with 200 and a
+`reasoning` field, so the value is sent.
 
 Sources (Groq's documentation, as stored copies read in 2026-11; model ids checked against the
 `groq` SDK 1.7.0 `CompletionCreateParams.model` literals):
@@ -52,10 +60,8 @@ settings pass through unchanged and Groq answers 400 when the model does not tak
 this table cannot know models released after it.
 
 Judgement calls where the docs are silent: Qwen 3.x and MiniMax M2.7 are not on the Structured
-Outputs list, so they get JSON mode but no `json_schema`; MiniMax M2.7 (an agentic coding model,
-enterprise only) is assumed to take tools and JSON mode; the compound systems take neither function
-tools nor a response format; `include_reasoning` is taken by the reasoning models the *Reasoning*
-page lists with it (not by the DeepSeek R1 distills, documented before the parameter existed).
+Outputs list, so they get JSON mode but no `json_schema`; function tools, `include_reasoning` and
+MiniMax / DeepSeek R1 efforts are sent as given, since no rejection of them was ever recorded.
 """
 
 from __future__ import annotations
@@ -73,8 +79,11 @@ __all__ = (
     'BUILTIN_TOOL_KINDS',
     'OTHER',
     'PROFILES',
+    'REASONING_DOCS',
     'REASONING_EFFORTS',
     'REASONING_FORMATS',
+    'REASONING_FORMAT_UNSUPPORTED',
+    'RULE_EVIDENCE',
     'GroqModelProfile',
     'ThinkingRoundTrip',
     'check_reasoning_settings',
@@ -96,6 +105,110 @@ BUILTIN_TOOL_KINDS: frozenset[str] = frozenset(
 """The server-side tool kinds a profile can list (`AbstractBuiltinTool.kind`)."""
 
 
+REASONING_DOCS = 'https://console.groq.com/docs/reasoning'
+"""Groq's *Reasoning* page: formats, efforts, `include_reasoning`, and the `raw` + tools/JSON 400."""
+
+REASONING_FORMAT_UNSUPPORTED = 'reasoning_format is not supported with this model'
+"""The message of Groq's 400 (`param: reasoning_format`) for a model that does not reason."""
+
+RULE_EVIDENCE: tuple[tuple[str, str], ...] = (
+    (
+        'reasoning_format on a model that does not reason (llama, llama-4, kimi, guard, compound, audio): refused',
+        f'Groq error 400 "{REASONING_FORMAT_UNSUPPORTED}" (param reasoning_format), reported for '
+        'llama-3.1-8b-instant and llama-3.3-70b-versatile',
+    ),
+    (
+        "reasoning_format 'parsed', 'raw', 'hidden' on gpt-oss, qwen3, minimax, deepseek-r1: sent as given",
+        'recorded: gpt-oss answers in the parsed shape, a message.reasoning field beside the content '
+        '(native_json_schema_output.json, tool_use_failed_then_retry.json); Groq answered 200 with a reasoning '
+        'field to reasoning_effort high + reasoning_format parsed on openai/gpt-oss-120b in 2026, so the docs '
+        'sentence "the reasoning_format parameter is not supported" for gpt-oss is not a refusal',
+    ),
+    (
+        "reasoning_format 'raw' with function tools or JSON output: refused",
+        f'{REASONING_DOCS}: "If reasoning is explicitly set to raw with JSON mode or tool use enabled, '
+        'we will return a 400 error."',
+    ),
+    (
+        'reasoning_format together with include_reasoning: refused',
+        f'{REASONING_DOCS}: include_reasoning "cannot be used together with" reasoning_format',
+    ),
+    (
+        'include_reasoning: sent as given on every model',
+        'no recorded rejection',
+    ),
+    (
+        "reasoning_effort on Qwen 3 32B and Qwen 3.6 27B: 'none' or 'default', others refused",
+        'Groq error 400 "`reasoning_effort` must be one of `none` or `default`" for qwen/qwen3-32b',
+    ),
+    (
+        "reasoning_effort on gpt-oss: 'low', 'medium', 'high'; 'none' refused; 'default' not sent",
+        f'{REASONING_DOCS}: GPT-OSS 20B/120B take low, medium, high (medium is the default)',
+    ),
+    (
+        "reasoning_effort on Qwen 3.8 27B: 'none', 'default', 'low', 'medium', 'high'",
+        f'{REASONING_DOCS}',
+    ),
+    (
+        "reasoning_effort 'low', 'medium', 'high' on a model that does not reason: refused; 'none', 'default': "
+        'not sent',
+        'Groq (UKGovernmentBEIS/inspect_ai#2395): models that do not support reasoning_effort "will simply throw a '
+        '400 error"; a model that never reasons already does what none and default ask',
+    ),
+    (
+        'reasoning_effort on minimax, deepseek-r1 and unknown models: sent as given',
+        'no recorded rejection',
+    ),
+    (
+        'json_schema response format on llama 3.x, qwen3, minimax, guard, compound, audio: refused',
+        'Groq error 400 "This model does not support response format `json_schema`" (llama-3.3-70b-versatile); '
+        'https://console.groq.com/docs/structured-outputs lists the models that take it',
+    ),
+    (
+        'json_schema strict: true on best-effort models (llama-4, kimi, gpt-oss-safeguard): sent as strict: false',
+        'https://console.groq.com/docs/structured-outputs: strict mode only on openai/gpt-oss-20b and '
+        'openai/gpt-oss-120b; recorded strict json_schema on gpt-oss-120b: native_json_schema_output.json',
+    ),
+    (
+        'function tools: sent on every model (guard, compound and audio included)',
+        'no recorded rejection; recorded tool calls: tool_call_round_trip.json (llama-4), '
+        'tool_use_failed_then_retry.json and stream_reasoning_text_and_tool_use_failed.json (gpt-oss)',
+    ),
+    (
+        'images in a user message on a model without vision: refused',
+        "Groq error 400 \"'messages.0' : for 'role:user' the following must be satisfied[('messages.0.content' : "
+        'value must be a string)]"',
+    ),
+    (
+        'server-side tools (browser_search, code_execution, compound tools) outside their families: refused',
+        'https://console.groq.com/docs/browser-search, https://console.groq.com/docs/code-execution, '
+        'https://console.groq.com/docs/compound list the models that run them',
+    ),
+    (
+        'earlier thinking on gpt-oss, qwen3, minimax: sent back as the assistant message reasoning field',
+        'groq SDK ChatCompletionAssistantMessageParam.reasoning ("supported on models that support reasoning"); '
+        'Groq drops gpt-oss reasoning it does not need (vercel/ai#7860)',
+    ),
+    (
+        'earlier thinking on deepseek-r1: sent back as <think> tags in the content',
+        "Groq error 400 \"'messages.2' : for 'role:assistant' the following must be satisfied"
+        "[('messages.2' : property 'reasoning' is unsupported, did you mean 'role'?)]\" on "
+        'deepseek-r1-distill-llama-70b (karthink/gptel#774)',
+    ),
+    (
+        'earlier thinking on models that do not reason: dropped',
+        'Groq error 400 "reasoning is not supported with this model" (moonshotai/kimi-k2-instruct, vercel/ai#8057)',
+    ),
+    (
+        'reasoning_content in an assistant message: never sent',
+        "Groq error 400 \"'messages.1' : for 'role:assistant' the following must be satisfied[('messages.1' : "
+        "property 'reasoning_content' is unsupported)]\" on openai/gpt-oss-120b (agentjido/req_llm#772)",
+    ),
+)
+"""Each rule of the table that refuses or rewrites what the caller asked for, and its evidence:
+a recording in the test fixtures (`tests/fixtures/wire_samples/`), an error Groq returned, or Groq's docs."""
+
+
 def _efforts(**mapping: str | None) -> Mapping[str, str | None]:
     return MappingProxyType(mapping)
 
@@ -109,11 +222,12 @@ _NOT_REASONING_EFFORTS = _efforts(none=None, default=None)
 _GPT_OSS_EFFORTS = _efforts(low='low', medium='medium', high='high', default=None)
 _QWEN3_ON_OFF_EFFORTS = _efforts(none='none', default='default')
 _QWEN3_FULL_EFFORTS = _efforts(none='none', default='default', low='low', medium='medium', high='high')
+_PASS_THROUGH_EFFORTS = _efforts(**{value: value for value in REASONING_EFFORTS})
 
 
 @dataclass(frozen=True)
 class GroqModelProfile:
-    """What a family of Groq models accepts; the defaults describe a plain chat model with tools.
+    """What a family of Groq models accepts; the defaults describe a plain chat model.
 
     Attributes:
         family: The family label: `'gpt-oss'`, `'qwen3'`, `'minimax'`, `'deepseek-r1'`, `'llama'`,
@@ -122,8 +236,8 @@ class GroqModelProfile:
         reasoning_formats: The `reasoning_format` values accepted; empty when the parameter is not.
         reasoning_efforts: `groq_reasoning_effort` setting value -> the value sent (`None`: nothing
             is sent); a value missing here is rejected.
-        include_reasoning: Whether `include_reasoning` is accepted.
-        tools: Whether function tools are accepted.
+        include_reasoning: Whether Groq's docs list `include_reasoning` for the model (informative: it is
+            sent as given everywhere, no rejection was ever recorded).
         json_schema: Whether `response_format` `json_schema` is accepted (best effort).
         strict_json_schema: Whether `json_schema` with `strict: true` is honoured (constrained decoding).
         json_object: Whether `response_format` `json_object` (JSON mode) is accepted.
@@ -139,7 +253,6 @@ class GroqModelProfile:
     reasoning_formats: frozenset[str] = _NO_FORMATS
     reasoning_efforts: Mapping[str, str | None] = field(default_factory=lambda: _NOT_REASONING_EFFORTS)
     include_reasoning: bool = False
-    tools: bool = True
     json_schema: bool = False
     strict_json_schema: bool = False
     json_object: bool = True
@@ -152,6 +265,7 @@ class GroqModelProfile:
 _GPT_OSS = GroqModelProfile(
     family='gpt-oss',
     reasoning=True,
+    reasoning_formats=_ALL_FORMATS,
     reasoning_efforts=_GPT_OSS_EFFORTS,
     include_reasoning=True,
     json_schema=True,
@@ -170,24 +284,23 @@ _QWEN3_TEXT = GroqModelProfile(
 )
 _QWEN3_VISION = replace(_QWEN3_TEXT, vision=True)
 _QWEN3_FULL = replace(_QWEN3_VISION, reasoning_efforts=_QWEN3_FULL_EFFORTS)
-_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_efforts(default=None))
-_DEEPSEEK_R1 = replace(_MINIMAX, family='deepseek-r1', include_reasoning=False, thinking_round_trip='think_tags')
+_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_PASS_THROUGH_EFFORTS)
+_DEEPSEEK_R1 = replace(_MINIMAX, family='deepseek-r1', thinking_round_trip='think_tags')
 _LLAMA = GroqModelProfile(family='llama')
 _LLAMA_4 = GroqModelProfile(family='llama-4', json_schema=True, vision=True)
 _KIMI = GroqModelProfile(family='kimi', json_schema=True)
-_GUARD = GroqModelProfile(family='guard', tools=False, json_object=False)
+_GUARD = GroqModelProfile(family='guard', json_object=False)
 _LLAMA_GUARD_4 = replace(_GUARD, vision=True)
 _COMPOUND = GroqModelProfile(
     family='compound',
-    tools=False,
     json_object=False,
     builtin_tools=frozenset({'web_search', 'code_execution', 'visit_website', 'browser_automation', 'wolfram_alpha'}),
 )
-_AUDIO = GroqModelProfile(family='audio', tools=False, json_object=False)
+_AUDIO = GroqModelProfile(family='audio', json_object=False)
 OTHER = GroqModelProfile(
     family='other',
     reasoning_formats=_ALL_FORMATS,
-    reasoning_efforts=_efforts(**{value: value for value in REASONING_EFFORTS}),
+    reasoning_efforts=_PASS_THROUGH_EFFORTS,
     include_reasoning=True,
     json_schema=True,
     vision=True,
@@ -257,14 +370,14 @@ def _quoted(values: Iterable[str]) -> str:
 def check_reasoning_settings(
     model_name: str, settings: Mapping[str, Any], *, with_tools_or_json: bool = False
 ) -> dict[str, Any]:
-    """The reasoning body fields for a request, checked against what the model accepts.
+    """The reasoning body fields for a request, checked against what Groq is known to reject.
 
     `groq_reasoning_format`, `groq_reasoning_effort` and `groq_include_reasoning` become
     `reasoning_format`, `reasoning_effort` and `include_reasoning`; other settings are ignored.
-    `groq_reasoning_effort='default'` is sent where the model names that value (qwen3) and left
-    out elsewhere (it is what the model does anyway); `'none'` on a model that never reasons is
-    left out too. Qwen 3 32B / 3.6 27B reject `'low'`, `'medium'` and `'high'` rather than mapping
-    them to `'default'`, which would reason more than asked.
+    Only what Groq is known to reject is refused (see `RULE_EVIDENCE`); everything else is sent
+    as given. `groq_reasoning_effort='default'` is sent where the model names that value (qwen3)
+    and left out where Groq documents other values (gpt-oss); `'none'` or `'default'` on a model
+    that never reasons is left out too.
 
     Args:
         model_name: The Groq model id.
@@ -276,63 +389,64 @@ def check_reasoning_settings(
         The body fields to send, e.g. `{'reasoning_effort': 'low'}`; empty when none is set.
 
     Raises:
-        UserError: A value the model does not accept, or `groq_reasoning_format` together with
-            `groq_include_reasoning` (Groq rejects the pair); the message names the setting, the
-            value, the model and what the model accepts.
+        UserError: A value Groq rejects for this model, or `groq_reasoning_format` together with
+            `groq_include_reasoning`; the message names the setting, the value, the model, what
+            Groq answers and what the model takes instead.
     """
     profile = profile_for(model_name)
-    model = f'{model_name} ({profile.family} family)'
     body: dict[str, Any] = {}
-
     if (reasoning_format := settings.get('groq_reasoning_format')) is not None:
-        if reasoning_format not in profile.reasoning_formats:
-            if profile.reasoning_formats:
-                hint = f'it takes {_quoted(sorted(profile.reasoning_formats))}'
-            elif profile.include_reasoning:
-                hint = (
-                    'it does not take reasoning_format; use groq_include_reasoning instead '
-                    '(True: the reasoning in a separate field, False: no reasoning)'
-                )
-            else:
-                hint = 'the model does not reason, leave groq_reasoning_format unset'
-            raise UserError(f'groq_reasoning_format={reasoning_format!r} is not accepted by {model}: {hint}.')
-        if reasoning_format == 'raw' and with_tools_or_json:
-            raise UserError(
-                f"groq_reasoning_format='raw' cannot be used with tools or JSON output on {model_name}: Groq "
-                "rejects it (the <think> text would break the tool call or JSON); use 'parsed' or 'hidden'."
-            )
+        _check_reasoning_format(model_name, profile, reasoning_format, with_tools_or_json)
         body['reasoning_format'] = reasoning_format
-
     if (include_reasoning := settings.get('groq_include_reasoning')) is not None:
         if not isinstance(include_reasoning, bool):
             raise UserError(f'groq_include_reasoning must be True or False, got {include_reasoning!r}.')
-        if not profile.include_reasoning:
-            if profile.reasoning:
-                hint = f'use groq_reasoning_format instead ({_quoted(sorted(profile.reasoning_formats))})'
-            else:
-                hint = 'the model does not reason, leave groq_include_reasoning unset'
-            raise UserError(f'groq_include_reasoning={include_reasoning!r} is not accepted by {model}: {hint}.')
         if reasoning_format is not None:
             raise UserError(
                 f'groq_reasoning_format={reasoning_format!r} and groq_include_reasoning={include_reasoning!r} '
-                f'cannot be used together: Groq rejects the pair. Set only one of them for {model_name}.'
+                f'cannot be used together: Groq rejects the pair ({REASONING_DOCS}). Set only one of them '
+                f'for {model_name}.'
             )
         body['include_reasoning'] = include_reasoning
-
-    if (effort := settings.get('groq_reasoning_effort')) is not None:
-        efforts = profile.reasoning_efforts
-        if effort not in efforts:
-            accepted = f'it takes {_quoted(efforts)}'
-            if not profile.reasoning and effort in REASONING_EFFORTS:
-                hint = f'the model does not reason; {accepted}, and nothing is sent'
-            elif profile.reasoning and effort == 'none':
-                hint = f'the model cannot stop reasoning; {accepted}'
-                if profile.include_reasoning:
-                    hint += ', and groq_include_reasoning=False leaves the reasoning out of the response'
-            else:
-                hint = accepted
-            raise UserError(f'groq_reasoning_effort={effort!r} is not accepted by {model}: {hint}.')
-        if (sent := efforts[effort]) is not None:
-            body['reasoning_effort'] = sent
-
+    effort = settings.get('groq_reasoning_effort')
+    if effort is not None and (sent := _checked_effort(model_name, profile, effort)) is not None:
+        body['reasoning_effort'] = sent
     return body
+
+
+def _check_reasoning_format(
+    model_name: str, profile: GroqModelProfile, reasoning_format: object, with_tools_or_json: bool
+) -> None:
+    model = f'{model_name} ({profile.family} family)'
+    if reasoning_format not in REASONING_FORMATS:
+        raise UserError(
+            f'groq_reasoning_format={reasoning_format!r} is not accepted by {model}: '
+            f'it takes {_quoted(sorted(REASONING_FORMATS))}.'
+        )
+    if not profile.reasoning_formats:
+        raise UserError(
+            f'groq_reasoning_format={reasoning_format!r} is not accepted by {model}: Groq answers 400 '
+            f'"{REASONING_FORMAT_UNSUPPORTED}"; the model does not reason, leave groq_reasoning_format unset.'
+        )
+    if reasoning_format == 'raw' and with_tools_or_json:
+        raise UserError(
+            f"groq_reasoning_format='raw' cannot be used with tools or JSON output on {model_name}: Groq "
+            f"rejects it with a 400 ({REASONING_DOCS}); use 'parsed' or 'hidden'."
+        )
+
+
+def _checked_effort(model_name: str, profile: GroqModelProfile, effort: object) -> str | None:
+    """The `reasoning_effort` value to send for the setting (`None`: send nothing), or a `UserError`."""
+    efforts = profile.reasoning_efforts
+    if isinstance(effort, str) and effort in efforts:
+        return efforts[effort]
+    accepted = f'it takes {_quoted(efforts)}'
+    if not profile.reasoning and effort in REASONING_EFFORTS:
+        hint = f'Groq answers 400 for reasoning_effort on models that do not reason; {accepted}, and nothing is sent'
+    elif profile.reasoning and effort == 'none':
+        hint = f'the model cannot stop reasoning; {accepted}, and groq_include_reasoning=False leaves the reasoning out'
+    else:
+        hint = accepted
+    raise UserError(
+        f'groq_reasoning_effort={effort!r} is not accepted by {model_name} ({profile.family} family): {hint}.'
+    )

@@ -79,11 +79,6 @@ def build_body(
     tools: list[dict[str, Any]] = []
     tool_defs = params.tool_defs
     if tool_defs:
-        if not profile.tools:
-            raise UserError(
-                f'{model_name} ({profile.family} family) does not take function tools; '
-                'use a model that does, e.g. llama-3.3-70b-versatile or openai/gpt-oss-120b.'
-            )
         tool_choice, tool_defs = _tool_choice(settings.get('tool_choice'), tool_defs, params.allow_text_output)
         tools.extend(_map_tool_definition(tool) for tool in tool_defs)
         body['tool_choice'] = tool_choice

@@ -216,8 +216,12 @@ class GroqModel(Model):
         return str(self.client.base_url)
 
     async def list_models(self) -> list[GroqModelInfo]:
-        """The models this API key can use (`GET /openai/v1/models`)."""
-        return await fetch_models(self.client)
+        """The models this API key can use (`GET /openai/v1/models`).
+
+        The answer is kept for this client: later requests check context windows and completion
+        limits of models the built-in table does not know against it.
+        """
+        return await default_catalogue.fetch(self.client)
 
     async def request(
         self,
@@ -292,11 +296,8 @@ class GroqModel(Model):
         return body, options, tokens
 
     async def _catalogue(self) -> Mapping[str, GroqModelInfo] | None:
-        """The API's catalogue when fetched; fetched (once per client) only for models the built-in table lacks."""
-        catalogue = default_catalogue.cached(self.client)
-        if catalogue is None and self._model_name not in KNOWN_MODELS:
-            catalogue = await default_catalogue.get(self.client)
-        return catalogue
+        """The catalogue the user already fetched (`list_models`), if any: the request path never fetches it."""
+        return default_catalogue.cached(self.client)
 
     def _check_capabilities(
         self, tokens: int, max_tokens: int | None, catalogue: Mapping[str, GroqModelInfo] | None
@@ -395,12 +396,13 @@ async def list_models(
         base_url: The API root; defaults to `GROQ_BASE_URL`, then the SDK's default.
         groq_client: A ready `groq.AsyncGroq` instead of a key and URL.
     """
-    client = _client(api_key, base_url, groq_client, None, None)
+    if groq_client is not None:
+        return await default_catalogue.fetch(groq_client)
+    client = _client(api_key, base_url, None, None, None)
     try:
         return await fetch_models(client)
     finally:
-        if groq_client is None:
-            await client.close()
+        await client.close()
 
 
 def list_models_sync(

@@ -11,7 +11,7 @@ async with emulator.client() as client:
 ```
 """
 
-from ._catalogue import DEFAULT_MODELS, ModelCard
+from ._catalogue import DEFAULT_MODELS, KeyTier, ModelCard, models_for
 from ._emulator import GroqEmulator
 from ._limits import RateLimitWindows
 from ._replies import ErrorReply, ExecutedToolReply, Reply, ToolCallReply, Usage
@@ -21,9 +21,11 @@ __all__ = (
     'ErrorReply',
     'ExecutedToolReply',
     'GroqEmulator',
+    'KeyTier',
     'ModelCard',
     'RateLimitWindows',
     'Reply',
     'ToolCallReply',
     'Usage',
+    'models_for',
 )

@@ -1,11 +1,16 @@
-"""The models the emulator knows, as listed by `GET /openai/v1/models`."""
+"""The models the emulator knows, as listed by `GET /openai/v1/models`: the package's own catalogue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ('DEFAULT_MODELS', 'ModelCard', 'model_json')
+from pydantic_ai_groq.models._groq_catalogue import DECOMMISSIONED, KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUTDOWN_DATES
+
+__all__ = ('DEFAULT_MODELS', 'KeyTier', 'ModelCard', 'model_json', 'models_for')
+
+KeyTier = Literal['free', 'developer', 'enterprise']
+"""The kind of API key the emulator plays: it decides which shut-down models are still served."""
 
 # Groq reports when each model was added; one fixed date keeps listings deterministic.
 _CREATED = 1_733_447_754
@@ -18,8 +23,8 @@ class ModelCard:
     Attributes:
         id: The model name used in requests, e.g. `'llama-3.3-70b-versatile'`.
         owned_by: The model's publisher, e.g. `'Meta'`.
-        context_window: Maximum prompt plus completion tokens.
-        max_completion_tokens: Maximum tokens one completion may generate.
+        context_window: Maximum prompt plus completion tokens; `None` when Groq reports none.
+        max_completion_tokens: Maximum tokens one completion may generate; `None` when Groq reports none.
         active: Inactive models are decommissioned: left out of `GET /openai/v1/models` (Groq lists active
             models only), though `GET /openai/v1/models/{id}` still shows them with `active: false`, and
             rejected by chat requests with Groq's 400 `model_decommissioned`.
@@ -29,26 +34,41 @@ class ModelCard:
 
     id: str
     owned_by: str
-    context_window: int
-    max_completion_tokens: int
+    context_window: int | None
+    max_completion_tokens: int | None
     active: bool = True
     replacement: str | None = None
 
 
-DEFAULT_MODELS: tuple[ModelCard, ...] = (
-    ModelCard('llama-3.3-70b-versatile', 'Meta', 131_072, 32_768),
-    ModelCard('llama-3.1-8b-instant', 'Meta', 131_072, 131_072),
-    ModelCard('openai/gpt-oss-120b', 'OpenAI', 131_072, 65_536),
-    ModelCard('openai/gpt-oss-20b', 'OpenAI', 131_072, 65_536),
-    ModelCard('qwen/qwen3-32b', 'Alibaba Cloud', 131_072, 40_960),
-    ModelCard('moonshotai/kimi-k2-instruct-0905', 'Moonshot AI', 262_144, 16_384),
-    ModelCard('meta-llama/llama-4-scout-17b-16e-instruct', 'Meta', 131_072, 8_192),
-    ModelCard('meta-llama/llama-4-maverick-17b-128e-instruct', 'Meta', 131_072, 8_192),
-    ModelCard('groq/compound', 'Groq', 131_072, 8_192),
-    ModelCard('groq/compound-mini', 'Groq', 131_072, 8_192),
-    ModelCard('gemma2-9b-it', 'Google', 8_192, 8_192, active=False, replacement='llama-3.1-8b-instant'),
-)
-"""A realistic subset of Groq's production and preview models, and one decommissioned model."""
+def models_for(tier: KeyTier = 'enterprise') -> tuple[ModelCard, ...]:
+    """The catalogue an API key of this tier sees, built from the package's `KNOWN_MODELS` and deprecations.
+
+    Every model of `KNOWN_MODELS` is served as Groq's docs list it; the models Groq shut down are
+    known but inactive (chat requests get Groq's 400 `model_decommissioned`), except that an
+    `'enterprise'` key keeps the models whose shutdown applied to free and developer tiers only
+    (`KEPT_FOR_ENTERPRISE`, e.g. `llama-3.3-70b-versatile`).
+
+    Args:
+        tier: `'free'` and `'developer'` keys see the same models; `'enterprise'` sees more.
+
+    Returns:
+        The cards, served models first.
+    """
+    kept = KEPT_FOR_ENTERPRISE if tier == 'enterprise' else frozenset[str]()
+    cards = [
+        ModelCard(info.id, info.owned_by, info.context_window, info.max_completion_tokens, active)
+        for info, active in ((info, info.active or info.id in kept) for info in KNOWN_MODELS.values())
+    ]
+    cards += [
+        ModelCard(model_id, '', None, None, active=False, replacement=DECOMMISSIONED.get(model_id))
+        for model_id in SHUTDOWN_DATES
+        if model_id not in KNOWN_MODELS
+    ]
+    return tuple(sorted(cards, key=lambda card: not card.active))
+
+
+DEFAULT_MODELS: tuple[ModelCard, ...] = models_for('enterprise')
+"""The emulator's default catalogue: what an enterprise key sees (see `models_for`)."""
 
 
 def model_json(card: ModelCard) -> dict[str, Any]:

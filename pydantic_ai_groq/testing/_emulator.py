@@ -5,20 +5,22 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import sys
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import httpx
 
-from ._catalogue import DEFAULT_MODELS, ModelCard, model_json
+from ._catalogue import KeyTier, ModelCard, model_json, models_for
 from ._json import dumps_compact
 from ._limits import Counters, RateLimitWindows, Refusal, WindowLimiter
 from ._policy import default_policy
 from ._replies import ErrorReply, Reply
+from ._rules import TOOL_CHOICE_REQUIRED_MESSAGE, rejection, tool_choice_unmet
 from ._server import serve_asgi
 from ._wire import (
     SSE_DONE,
@@ -84,6 +86,7 @@ class GroqEmulator:
     Attributes:
         requests: Every chat completions request body received, in order, including rejected ones.
         request_headers: The headers of those requests, names lower-cased.
+        model_requests: The path of every model-catalogue request (`GET /openai/v1/models[/{id}]`), in order.
         served_count: Chat completions answered with a 200, streamed or not.
         rate_limited_count: Chat completions refused with a 429 by `rate_limits` (scripted `ErrorReply(429)`
             replies are not counted).
@@ -94,7 +97,8 @@ class GroqEmulator:
         script: Iterable[Reply | ErrorReply] = (),
         *,
         policy: Policy | None = None,
-        models: Sequence[ModelCard] = DEFAULT_MODELS,
+        models: Sequence[ModelCard] | None = None,
+        tier: KeyTier = 'enterprise',
         api_key: str | None = None,
         rate_limits: RateLimitWindows | None = None,
     ) -> None:
@@ -104,18 +108,23 @@ class GroqEmulator:
             script: Replies used in order, one per chat completions request, before `policy`.
             policy: Chooses the reply once the script is used up; defaults to the built-in policy.
             models: The model catalogue; chat requests for other models get Groq's 404, and for inactive
-                models Groq's 400 `model_decommissioned`.
+                models Groq's 400 `model_decommissioned`. Defaults to `models_for(tier)`: the package's own
+                catalogue, shut-down models inactive.
+            tier: The kind of key emulated when `models` is not given: `'enterprise'` (the default) still
+                has the models Groq shut down for free and developer tiers only, such as
+                `llama-3.3-70b-versatile`; `'free'` and `'developer'` get `model_decommissioned` for them.
             api_key: When set, requests must carry `Authorization: Bearer <api_key>`.
             rate_limits: When set, chat requests beyond these limits get Groq's 429 with `retry-after`,
                 without using a scripted reply or the policy.
         """
         self.requests: list[dict[str, Any]] = []
         self.request_headers: list[dict[str, str]] = []
+        self.model_requests: list[str] = []
         self.served_count = 0
         self.rate_limited_count = 0
         self._script: deque[Reply | ErrorReply] = deque(script)
         self._policy = policy
-        self._models = {card.id: card for card in models}
+        self._models = {card.id: card for card in (models_for(tier) if models is None else models)}
         self._api_key = api_key
         self._limits = Counters()
         self._windows = None if rate_limits is None else WindowLimiter(rate_limits)
@@ -213,6 +222,8 @@ class GroqEmulator:
         if path == _CHAT_PATH:
             await self._chat(method, headers, body, send)
         elif path == _MODELS_PATH or path.startswith(f'{_MODELS_PATH}/'):
+            with self._lock:
+                self.model_requests.append(path)
             await _respond(send, self._models_response(method, path, headers))
         else:
             message = (
@@ -274,6 +285,8 @@ class GroqEmulator:
         reply = self._next_reply(body)
         if reply.delay > 0:
             await anyio.sleep(reply.delay)
+        if isinstance(reply, Reply) and tool_choice_unmet(body, bool(reply.tool_calls)):
+            reply = _tool_choice_failure(reply, body.get('stream') is True)
         if isinstance(reply, ErrorReply):
             await _respond(send, self._error_reply_response(reply, body))
             return
@@ -317,6 +330,8 @@ class GroqEmulator:
                 'to use instead.'
             )
             return _error(400, error_json(message, code='model_decommissioned'))
+        if (refused := rejection(body)) is not None:
+            return _error(400, refused)
         n = body.get('n', 1)
         if n != 1:
             bound = 'at least' if isinstance(n, int) and n < 1 else 'at most'
@@ -364,6 +379,22 @@ class GroqEmulator:
             rate_headers = self._rate_headers()
         headers = {**rate_headers, 'content-type': content_type, 'x-request-id': new_request_id()}
         return _Response(reply.status, content, {**headers, **_lower(reply.headers)})
+
+
+def _tool_choice_failure(reply: Reply, stream: bool) -> Reply | ErrorReply:
+    """Groq's answer when `tool_choice` demanded a tool call and the model wrote text instead (recorded)."""
+    if not stream:
+        error = error_json(TOOL_CHOICE_REQUIRED_MESSAGE, code='tool_use_failed', failed_generation=reply.text or '')
+        return ErrorReply(400, error, headers=reply.headers)
+    # A stream has already started: the text goes out, then an `event: error` instead of the finish chunk.
+    error = {
+        'message': TOOL_CHOICE_REQUIRED_MESSAGE,
+        'type': 'invalid_request_error',
+        'code': 'tool_use_failed',
+        'failed_generation': '',
+        'status_code': 400,
+    }
+    return replace(reply, stream_error=error, stream_error_after=sys.maxsize)
 
 
 async def _stream(send: _Send, completion: Completion, reply: Reply, headers: Mapping[str, str]) -> None:

@@ -26,7 +26,8 @@ def default_policy(body: Mapping[str, Any]) -> Reply:
     are all called in parallel (one at a time when `parallel_tool_calls` is false); then the first
     `final_result*` tool is called; then a `json_schema` or `json_object` response format is
     answered with matching JSON; otherwise the text is `'success (no tool calls)'` or lists the
-    contents of the tool messages. `tool_choice: "none"` skips the tool steps.
+    contents of the tool messages. `tool_choice: "none"` skips the tool steps; `tool_choice:
+    "required"` never ends in text: once every tool was called, the first offered tool is called again.
 
     When the request carries `documents` and its `citation_options` is not `"disabled"`, that text
     answer cites the first document over its whole length with one `document_citation` annotation,
@@ -54,6 +55,10 @@ def default_policy(body: Mapping[str, Any]) -> Reply:
         output_tool = next((name for name in tools if name.startswith(OUTPUT_TOOL_PREFIX)), None)
         if output_tool is not None:
             return Reply(tool_calls=[_call(output_tool, tools[output_tool])])
+        if tool_choice == 'required' and tools:
+            # Groq fails a text answer here (tool_use_failed): an obliging model calls a tool again.
+            first = next(iter(tools))
+            return Reply(tool_calls=[_call(first, tools[first])])
     response_format = as_object(body.get('response_format'))
     if response_format.get('type') == 'json_schema':
         schema = as_object(response_format.get('json_schema')).get('schema', {})
