@@ -1,9 +1,12 @@
-"""A server that answers every request with given bytes: for wire shapes the emulator never sends."""
+"""A server that answers every request with given bytes: for wire shapes the emulator never sends.
+
+It is an `httpx.MockTransport` handler rather than an ASGI app because `httpx.ASGITransport`
+joins the body into one read, and these tests need each chunk to arrive as its own read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
 
 import groq
 import httpx
@@ -19,15 +22,15 @@ def raw_model(
     status: int = 200,
     model_name: str = 'llama-3.3-70b-versatile',
 ) -> GroqModel:
-    """A `GroqModel` (real SDK, `httpx.ASGITransport`) on an app sending `chunks` as separate body messages."""
+    """A `GroqModel` (the real SDK over httpx) on a server sending `chunks` as separate reads."""
 
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        sent = [(b'content-type', content_type.encode()), *((k.encode(), v.encode()) for k, v in headers)]
-        await send({'type': 'http.response.start', 'status': status, 'headers': sent})
+    async def body() -> AsyncIterator[bytes]:
         for chunk in chunks:
-            await send({'type': 'http.response.body', 'body': chunk, 'more_body': True})
-        await send({'type': 'http.response.body', 'body': b'', 'more_body': False})
+            yield chunk
 
-    http_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers=[('content-type', content_type), *headers], content=body())
+
+    http_client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = groq.AsyncGroq(api_key='k', base_url='http://raw', http_client=http_client, max_retries=0)
     return GroqModel(model_name, groq_client=client)

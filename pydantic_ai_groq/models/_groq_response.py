@@ -268,8 +268,9 @@ def http_error(response: httpx.Response, model_name: str, hint: str | None = Non
 class GroqStreamedResponse(StreamedResponse):
     """A Groq chat completion arriving as server-sent events.
 
-    Iterating reads the HTTP stream, one parse per chunk, and yields part events. An
-    `event: error` line raises the mapped `ModelHTTPError`, except Groq's rejection of a
+    Iterating reads the HTTP stream (decoded by `SSEDecoder`), one parse per chunk, and
+    yields part events; `data: [DONE]` ends it. An `event: error`, or a `data: {"error": ...}`
+    chunk, raises the mapped `ModelHTTPError`, except Groq's rejection of a
     generation (`tool_use_failed`, `json_validate_failed`), which ends the stream with
     `finish_reason='error'` and the failed generation as parts, for the agent to retry. A
     stream that ends before the response is complete raises `UnexpectedModelBehavior`.
