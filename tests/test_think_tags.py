@@ -16,13 +16,20 @@ def test_whole_content():
     assert split_think_tags('<think>cut off') == [('thinking', 'cut off')]
     assert split_think_tags('<think>x</think>') == [('thinking', 'x')]
     assert split_think_tags('<think>x</think>\n\n') == [('thinking', 'x')]
-    assert split_think_tags('pre<think>x</think>post<think>y</think>') == [
-        ('text', 'pre'),
+    assert split_think_tags('\n <think>x</think>\n\npost<think>y</think>') == [
         ('thinking', 'x'),
-        ('text', 'post'),
-        ('thinking', 'y'),
+        ('text', 'post<think>y</think>'),
     ]
     assert split_think_tags('<think>a </thin b</think>c') == [('thinking', 'a </thin b'), ('text', 'c')]
+
+
+def test_only_a_leading_block_is_thinking():
+    # An answer that mentions the tag keeps all of its text.
+    html = '<p>Models write <think>notes</think> first.</p>'
+    assert split_think_tags(html) == [('text', html)]
+    assert split_think_tags('pre<think>x</think>post') == [('text', 'pre<think>x</think>post')]
+    assert split_think_tags('<thinking>x</thinking>') == [('text', '<thinking>x</thinking>')]
+    assert split_think_tags('   ') == [('text', '   ')]
 
 
 def _merge(segments: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -246,6 +246,8 @@ class GroqModelProfile:
         thinking_round_trip: How earlier turns' thinking is sent back: `'reasoning_field'` (the
             assistant message's `reasoning`), `'think_tags'` (`<think>...</think>` before the
             content) or `'drop'` (not sent).
+        raw_think_tags: Whether the content opens with a `<think>` block when `reasoning_format`
+            is unset (Groq's default is `raw` on these models, without tools or JSON output).
     """
 
     family: str
@@ -259,6 +261,7 @@ class GroqModelProfile:
     vision: bool = False
     builtin_tools: frozenset[str] = _NO_TOOLS
     thinking_round_trip: ThinkingRoundTrip = 'drop'
+    raw_think_tags: bool = False
 
 
 # Each entry states only where the family differs from a plain chat model with tools.
@@ -281,6 +284,7 @@ _QWEN3_TEXT = GroqModelProfile(
     reasoning_efforts=_QWEN3_ON_OFF_EFFORTS,
     include_reasoning=True,
     thinking_round_trip='reasoning_field',
+    raw_think_tags=True,
 )
 _QWEN3_VISION = replace(_QWEN3_TEXT, vision=True)
 _QWEN3_FULL = replace(_QWEN3_VISION, reasoning_efforts=_QWEN3_FULL_EFFORTS)

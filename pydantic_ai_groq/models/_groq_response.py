@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pydantic_core
@@ -27,8 +27,16 @@ from ..messages import (
 from ..rate_limit import parse_rate_limit_headers
 from ..usage import RequestUsage
 from . import StreamedResponse
+from ._groq_profiles import profile_for
+from ._groq_sse import SSEDecoder
 
-__all__ = ('RECOVERABLE_ERRORS', 'GroqStreamedResponse', 'failed_generation_response', 'process_response')
+__all__ = (
+    'RECOVERABLE_ERRORS',
+    'GroqStreamedResponse',
+    'content_has_think_tags',
+    'failed_generation_response',
+    'process_response',
+)
 
 FINISH_REASONS: dict[str, FinishReason] = {
     'stop': 'stop',
@@ -44,10 +52,15 @@ RECOVERABLE_ERRORS = frozenset({'tool_use_failed', 'json_validate_failed'})
 _TIMINGS = ('queue_time', 'prompt_time', 'completion_time', 'total_time')
 _CACHE_COUNTS = ('dram_cached_tokens', 'sram_cached_tokens')
 _TOOL_RESULT_FIELDS = ('output', 'search_results', 'code_results', 'browser_results')
+_NON_STREAM_BODY_SHOWN = 2000  # bytes of a non-event-stream body quoted in the error
 
 
-def process_response(data: Any, model_name: str, headers: Mapping[str, str]) -> ModelResponse:
+def process_response(
+    data: Any, model_name: str, headers: Mapping[str, str], *, think_tags: bool = False
+) -> ModelResponse:
     """A non-streamed chat completion as a `ModelResponse`.
+
+    `think_tags`: split a leading `<think>` block out of the content (see `content_has_think_tags`).
 
     Raises:
         UnexpectedModelBehavior: When the body is not a chat completion.
@@ -57,20 +70,21 @@ def process_response(data: Any, model_name: str, headers: Mapping[str, str]) -> 
         message = choice['message']
         parts: list[ModelResponsePart] = []
         if reasoning := message.get('reasoning'):
+            if type(reasoning) is not str:
+                raise TypeError(_not_text('message.reasoning', reasoning))
             parts.append(ThinkingPart(reasoning))
         for executed in message.get('executed_tools') or ():
             parts.extend(_executed_tool_parts(executed))
         if content := message.get('content'):
-            parts.extend(_content_parts(content))
+            if type(content) is not str:
+                raise TypeError(_not_text('message.content', content))
+            parts.extend(_content_parts(content, think_tags))
         for tool_call in message.get('tool_calls') or ():
             function = tool_call['function']
-            parts.append(
-                ToolCallPart(
-                    function['name'],
-                    wire_tool_args(function.get('arguments')),
-                    tool_call.get('id') or generate_tool_call_id(),
-                )
-            )
+            name, args, call_id = function['name'], function.get('arguments'), tool_call.get('id')
+            if not (type(name) is str and _is_text(args) and _is_text(call_id)):
+                _refuse_tool_call_texts(name, args, call_id)
+            parts.append(ToolCallPart(name, wire_tool_args(args), call_id or generate_tool_call_id()))
         details = response_details(data, headers)
         x_groq: dict[str, Any] = data.get('x_groq') or {}
         usage = map_usage(data.get('usage'), x_groq.get('usage'), details)
@@ -90,7 +104,8 @@ def process_response(data: Any, model_name: str, headers: Mapping[str, str]) -> 
         )
     except (KeyError, IndexError, TypeError, AttributeError) as e:
         raise UnexpectedModelBehavior(
-            'Groq sent a chat completion this client cannot read', pydantic_core.to_json(data).decode()
+            f'Groq sent a chat completion this client cannot read ({_problem(e)})',
+            pydantic_core.to_json(data).decode(),
         ) from e
 
 
@@ -135,11 +150,22 @@ def _arguments_text(arguments: object) -> str:
     return arguments if isinstance(arguments, str) else pydantic_core.to_json(arguments).decode()
 
 
-def _content_parts(content: str) -> list[ModelResponsePart]:
-    # `reasoning_format='raw'` puts the reasoning in <think> tags at the start of the content.
-    if not content.lstrip().startswith('<'):
+def _content_parts(content: str, think_tags: bool) -> list[ModelResponsePart]:
+    if not think_tags:
         return [TextPart(content)]
     return [ThinkingPart(text) if kind == 'thinking' else TextPart(text) for kind, text in split_think_tags(content)]
+
+
+def content_has_think_tags(model_name: str, reasoning_format: object) -> bool:
+    """Whether the content may open with a `<think>` block to split out as thinking.
+
+    So it does with `reasoning_format='raw'`, and with no `reasoning_format` on the families
+    whose default is raw (`GroqModelProfile.raw_think_tags`); never on other models, whose
+    answers may mention the tag as text.
+    """
+    if reasoning_format == 'raw':
+        return True
+    return reasoning_format is None and profile_for(model_name).raw_think_tags
 
 
 def _executed_tool_parts(executed: Mapping[str, Any]) -> list[ModelResponsePart]:
@@ -165,9 +191,16 @@ def _executed_tool_result(executed: Mapping[str, Any], tool_call_id: str) -> Bui
 
 
 def timestamp(created: object) -> datetime:
-    """Groq's `created` as an aware datetime (now when absent)."""
-    if isinstance(created, int | float):
-        return datetime.fromtimestamp(created, tz=timezone.utc)
+    """Groq's `created` as an aware datetime (now when absent).
+
+    Raises:
+        UnexpectedModelBehavior: A number no date can have (NaN, or years out of range).
+    """
+    if isinstance(created, int | float) and not isinstance(created, bool):
+        try:
+            return datetime.fromtimestamp(created, tz=timezone.utc)
+        except (OverflowError, ValueError, OSError) as e:
+            raise UnexpectedModelBehavior(f'Groq sent a `created` timestamp that is not a date: {created!r}') from e
     return datetime.now(tz=timezone.utc)
 
 
@@ -196,11 +229,11 @@ def map_usage(
     if (completion_details := usage.get('completion_tokens_details')) and (
         reasoning := completion_details.get('reasoning_tokens')
     ) is not None:
-        counts['reasoning_tokens'] = reasoning
+        counts['reasoning_tokens'] = _token_count('completion_tokens_details.reasoning_tokens', reasoning)
     if (prompt_details := usage.get('prompt_tokens_details')) and (
         cached := prompt_details.get('cached_tokens')
     ) is not None:
-        counts['cached_tokens'] = cached
+        counts['cached_tokens'] = _token_count('prompt_tokens_details.cached_tokens', cached)
     for source in (x_groq_usage, usage):
         if source:
             for key in _CACHE_COUNTS:
@@ -210,10 +243,17 @@ def map_usage(
         if (value := usage.get(key)) is not None:
             details[key] = value
     return RequestUsage(
-        input_tokens=usage.get('prompt_tokens') or 0,
-        output_tokens=usage.get('completion_tokens') or 0,
+        input_tokens=_token_count('prompt_tokens', usage.get('prompt_tokens') or 0),
+        output_tokens=_token_count('completion_tokens', usage.get('completion_tokens') or 0),
         details=counts,
     )
+
+
+def _token_count(field: str, value: object) -> int:
+    """A token count as sent; anything but a whole number is refused (it would break usage sums later)."""
+    if type(value) is not int:
+        raise TypeError(f'usage.{field} is {type(value).__name__} {_shown(value)}, expected a whole number')
+    return value
 
 
 def http_error(response: httpx.Response, model_name: str, hint: str | None = None) -> ModelHTTPError:
@@ -228,70 +268,71 @@ def http_error(response: httpx.Response, model_name: str, hint: str | None = Non
 class GroqStreamedResponse(StreamedResponse):
     """A Groq chat completion arriving as server-sent events.
 
-    Iterating reads the HTTP stream, one parse per chunk, and yields part events. An
-    `event: error` line raises the mapped `ModelHTTPError`, except Groq's rejection of a
+    Iterating reads the HTTP stream (decoded by `SSEDecoder`), one parse per chunk, and
+    yields part events; `data: [DONE]` ends it. An `event: error`, or a `data: {"error": ...}`
+    chunk, raises the mapped `ModelHTTPError`, except Groq's rejection of a
     generation (`tool_use_failed`, `json_validate_failed`), which ends the stream with
     `finish_reason='error'` and the failed generation as parts, for the agent to retry. A
     stream that ends before the response is complete raises `UnexpectedModelBehavior`.
     `get()` always returns everything received.
     """
 
-    def __init__(self, model_name: str, response: httpx.Response) -> None:
+    def __init__(self, model_name: str, response: httpx.Response, *, think_tags: bool = False) -> None:
         super().__init__(model_name, datetime.now(tz=timezone.utc))
         self._requested_model = model_name
         self._response = response
         self._pending_events: list[ModelResponseStreamEvent] = []  # reused: filled per chunk, drained at once
-        self._think_splitter: ThinkTagSplitter | None = None
+        self._think_splitter = ThinkTagSplitter() if think_tags else None
         self._content_started = False
         self._executed_seen: set[object] = set()
         if rate_limit := parse_rate_limit_headers(response.headers):
             self.provider_details['rate_limit'] = rate_limit
 
     async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
-        # One generator reads bytes, splits events and maps chunks: no layers per chunk.
+        # One generator reads bytes, decodes events and maps chunks: no layers per chunk.
+        await self._refuse_non_event_stream()
         events = self._pending_events
+        decoder = SSEDecoder()
         first = True
         done = False
-        pending = b''
-        event_name: bytes | None = None
         try:
             async for raw in self._response.aiter_bytes():
-                lines = (pending + raw).split(b'\n') if pending else raw.split(b'\n')
-                pending = lines.pop()
-                for line in lines:
-                    if not line.startswith(b'data:'):
-                        if line.startswith(b'event:'):
-                            event_name = line[6:].strip()
-                        continue
-                    payload = line[5:].strip()
-                    if event_name is not None and event_name != b'message':
-                        if event_name == b'error':
-                            self._stream_error(payload)
+                for name, data in decoder.feed(raw):
+                    if name and name != b'message':
+                        if name == b'error':
+                            self._stream_error(_error_body(data))
                             done = True
-                        event_name = None
-                    elif payload == b'[DONE]':
-                        done = True
-                    else:
+                    elif data.startswith(b'[DONE]'):
+                        done = True  # as the SDK: anything after [DONE] is not part of the answer
+                    elif data:
                         try:
-                            chunk = pydantic_core.from_json(payload)
+                            chunk = pydantic_core.from_json(data)
+                        except ValueError as e:
+                            raise UnexpectedModelBehavior(
+                                'Groq sent a stream chunk that is not valid JSON', data.decode(errors='replace')
+                            ) from e
+                        try:
                             if first:
                                 first = False
                                 self._read_metadata(chunk)
-                            self._handle_chunk(chunk)
-                        except ValueError as e:
-                            raise UnexpectedModelBehavior(
-                                'Groq sent a stream chunk that is not valid JSON', payload.decode(errors='replace')
-                            ) from e
+                            done = self._handle_chunk(chunk)
                         except (KeyError, IndexError, TypeError, AttributeError) as e:
                             raise UnexpectedModelBehavior(
-                                'Groq sent a stream chunk this client cannot read', payload.decode(errors='replace')
+                                f'Groq sent a stream chunk this client cannot read ({_problem(e)})',
+                                data.decode(errors='replace'),
                             ) from e
                     if events:
                         for event in events:
                             yield event
                         events.clear()
+                    if done:
+                        break
+                if done:
+                    break
         except httpx.TimeoutException as e:
             raise ModelAPIError(self._requested_model, 'Groq stream timed out while reading', 'timeout') from e
+        except httpx.DecodingError as e:
+            raise self._undecodable(e) from e
         except httpx.TransportError as e:
             raise ModelAPIError(self._requested_model, f'Groq stream broke off: {e!r}') from e
         if self._think_splitter is not None:
@@ -306,26 +347,63 @@ class GroqStreamedResponse(StreamedResponse):
         if self._parts_manager.pending_tool_call_count:
             raise UnexpectedModelBehavior('Groq stream ended with a tool call that has no name')
 
-    def _handle_chunk(self, chunk: dict[str, Any]) -> None:
+    def _undecodable(self, error: httpx.DecodingError) -> UnexpectedModelBehavior:
+        encoding = self._response.headers.get('content-encoding', 'none')
+        return UnexpectedModelBehavior(
+            f'Groq sent a stream that does not decode as its Content-Encoding ({encoding}) says: {error}'
+        )
+
+    async def _refuse_non_event_stream(self) -> None:
+        """A 200 that is not an event stream (a JSON body, an HTML page from a proxy) says what it is."""
+        content_type = self._response.headers.get('content-type')
+        if content_type is None or content_type.partition(';')[0].strip().lower() == 'text/event-stream':
+            return
+        try:
+            body = (await self._response.aread())[:_NON_STREAM_BODY_SHOWN]
+        except httpx.HTTPError:
+            body = b''
+        text = body.decode(errors='replace')
+        try:
+            parsed: object = pydantic_core.from_json(body)
+        except ValueError:
+            parsed = None
+        if error_object(parsed) and cast(dict[str, Any], parsed).get('error'):  # as the SDK tells an error body
+            raise self._in_stream_http_error(parsed)
+        raise UnexpectedModelBehavior(
+            f'Groq answered a streamed request with Content-Type {content_type!r}, not text/event-stream', text or None
+        )
+
+    def _handle_chunk(self, chunk: dict[str, Any]) -> bool:
+        """Map one chunk; returns whether it ended the stream (an error chunk)."""
+        if chunk.get('error'):
+            # `data: {"error": ...}` without `event: error` is an API error too (the SDK reads it so).
+            self._stream_error(chunk)
+            return True
         parts, events = self._parts_manager, self._pending_events
         choices = chunk['choices']
         if choices:
             choice = choices[0]
             delta = choice['delta']
             # Absent or empty fields give no event: one check, in the parts manager.
-            event = parts.handle_thinking_delta('reasoning', delta.get('reasoning'))
+            reasoning = delta.get('reasoning')
+            if reasoning is not None and type(reasoning) is not str:
+                raise TypeError(_not_text('delta.reasoning', reasoning))
+            event = parts.handle_thinking_delta('reasoning', reasoning)
             if event is not None:
                 events.append(event)
             if executed_tools := delta.get('executed_tools'):
                 self._handle_executed_tools(executed_tools)
             if content := delta.get('content'):
+                if type(content) is not str:
+                    raise TypeError(_not_text('delta.content', content))
                 self._handle_content(content)
             if tool_calls := delta.get('tool_calls'):
                 for tool_call in tool_calls:
                     function: dict[str, Any] = tool_call.get('function') or {}
-                    event = parts.handle_tool_call_delta(
-                        tool_call.get('index', 0), function.get('name'), function.get('arguments'), tool_call.get('id')
-                    )
+                    name, args, call_id = function.get('name'), function.get('arguments'), tool_call.get('id')
+                    if not (_is_text(name) and _is_text(args) and _is_text(call_id)):
+                        _refuse_tool_call_texts(name, args, call_id)
+                    event = parts.handle_tool_call_delta(tool_call.get('index', 0), name, args, call_id)
                     if event is not None:
                         events.append(event)
             if annotations := delta.get('annotations'):
@@ -338,19 +416,16 @@ class GroqStreamedResponse(StreamedResponse):
         x_usage = x_groq.get('usage') if x_groq is not None else None
         if x_usage is not None or chunk.get('usage') is not None:
             self._usage = map_usage(chunk.get('usage'), x_usage, self.provider_details)
+        return False
 
     def _handle_content(self, content: str) -> None:
-        splitter = self._think_splitter
         if not self._content_started and content.strip():
-            # Decided by the first non-blank content, as for whole bodies: content that opens
-            # with a tag may hold <think> blocks (reasoning_format='raw').
             self._content_started = True
-            if content.lstrip().startswith('<'):
-                splitter = self._think_splitter = ThinkTagSplitter()
+        splitter = self._think_splitter
         if splitter is None:
             event = self._parts_manager.handle_text_delta('content', content)
-            if event is not None:
-                self._pending_events.append(event)
+            assert event is not None  # content is never empty here
+            self._pending_events.append(event)
         else:
             self._add_content_segments(splitter.feed(content))
 
@@ -383,13 +458,9 @@ class GroqStreamedResponse(StreamedResponse):
             self.timestamp = timestamp(created)
         self.provider_details.update(response_details(chunk))
 
-    def _stream_error(self, payload: bytes) -> None:
-        try:
-            body: Any = pydantic_core.from_json(payload)
-        except ValueError:
-            body = payload.decode(errors='replace')
+    def _stream_error(self, body: object) -> None:
+        """An error inside the stream: a failed generation ends it with parts to retry, anything else raises."""
         error = error_object(body)
-        status = error.get('status_code') if error else None
         self.finish_reason = 'error'
         if error and error.get('code') in RECOVERABLE_ERRORS:
             self.provider_details['error'] = error
@@ -407,6 +478,48 @@ class GroqStreamedResponse(StreamedResponse):
                 if event is not None:
                     self._pending_events.append(event)
             return
-        raise ModelHTTPError(
-            status if isinstance(status, int) else 500, self._requested_model, body, dict(self._response.headers)
+        raise self._in_stream_http_error(body)
+
+    def _in_stream_http_error(self, body: object) -> ModelHTTPError:
+        error = error_object(body)
+        status = error.get('status_code') if error else None
+        valid = isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599
+        return ModelHTTPError(
+            cast(int, status) if valid else 500, self._requested_model, body, dict(self._response.headers)
         )
+
+
+def _error_body(data: bytes) -> object:
+    """The data of an `event: error`: its JSON, else its text."""
+    try:
+        return pydantic_core.from_json(data)
+    except ValueError:
+        return data.decode(errors='replace')
+
+
+def _problem(error: Exception) -> str:
+    """What was wrong with a chunk, for the error message."""
+    if isinstance(error, KeyError):
+        return f'no {error} field'
+    return str(error) or type(error).__name__
+
+
+def _not_text(field: str, value: object) -> str:
+    return f'{field} is {type(value).__name__} {_shown(value)}, expected a string'
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f'{text[:77]}...'
+
+
+def _is_text(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _refuse_tool_call_texts(name: object, args: object, call_id: object) -> None:
+    """Raise for the tool call name, arguments or id that is present but not a string."""
+    for field, value in (('name', name), ('arguments', args), ('id', call_id)):
+        if value is not None and type(value) is not str:
+            raise TypeError(_not_text(f'tool call {field}', value))
+    raise TypeError(_not_text('tool call name', name))  # only a missing name is left

@@ -45,6 +45,7 @@ from ._groq_request import build_body
 from ._groq_response import (
     RECOVERABLE_ERRORS,
     GroqStreamedResponse,
+    content_has_think_tags,
     failed_generation_response,
     http_error,
     process_response,
@@ -248,7 +249,8 @@ class GroqModel(Model):
             data = pydantic_core.from_json(response.content)
         except ValueError as e:
             raise UnexpectedModelBehavior('Groq sent a response body that is not JSON', response.text) from e
-        return process_response(data, self._model_name, response.headers)
+        think_tags = content_has_think_tags(self._model_name, body.get('reasoning_format'))
+        return process_response(data, self._model_name, response.headers, think_tags=think_tags)
 
     @asynccontextmanager
     async def request_stream(
@@ -268,7 +270,8 @@ class GroqModel(Model):
         )
         response = await self._post(body, options, tokens, stream=True)
         try:
-            yield GroqStreamedResponse(self._model_name, response)
+            think_tags = content_has_think_tags(self._model_name, body.get('reasoning_format'))
+            yield GroqStreamedResponse(self._model_name, response, think_tags=think_tags)
         finally:
             await response.aclose()
 
@@ -340,6 +343,10 @@ class GroqModel(Model):
             except groq.APITimeoutError as e:
                 raise ModelAPIError(self._model_name, f'Request to Groq timed out ({e.request.url})', 'timeout') from e
             except groq.APIConnectionError as e:
+                if isinstance(e.__cause__, httpx.DecodingError):  # the body arrived, but not as its encoding says
+                    raise UnexpectedModelBehavior(
+                        f'Groq sent a body that does not decode as its Content-Encoding says: {e.__cause__}'
+                    ) from e
                 raise ModelAPIError(self._model_name, f'Connection to Groq failed ({e.request.url}): {e}') from e
             if limiter is not None:
                 limiter.update(parse_rate_limit_headers(response.headers))
