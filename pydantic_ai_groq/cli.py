@@ -6,8 +6,11 @@ pydantic-ai-groq                         # a chat that keeps the conversation un
 pydantic-ai-groq --list-models           # the catalogue, with context windows
 ```
 
-Without `GROQ_API_KEY` (or with `--offline`) it serves the built-in emulator on a loopback port
-and talks to that. Only the command imports this module; `import pydantic_ai_groq` does not.
+With `--offline` it serves the built-in emulator on a loopback port and talks to that; so it does
+without `GROQ_API_KEY` in a terminal, marking each answer as the emulator's. A script that forgot its
+key (stdout not a terminal) gets an error instead of canned answers.
+
+Only the command imports this module; `import pydantic_ai_groq` does not.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._cli_loop import EventLoop, Interrupted
 from ._cli_output import Terminal
-from .exceptions import AgentGroqError, ModelAPIError, ModelHTTPError, error_object
+from .exceptions import AgentGroqError, ModelAPIError, ModelHTTPError, UserError, error_object
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -43,6 +46,7 @@ EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 
 _OFFLINE_KEY = 'offline'  # the emulator accepts any key, GroqModel insists on one
+_EMULATED_MARK = '[built-in emulator, no GROQ_API_KEY] '
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base_url = ''
     try:
         with contextlib.ExitStack() as stack:
-            api_key, emulator_url = _backend(args.offline, terminal, stack)
+            api_key, emulator_url = _backend(args.offline, terminal, stack, interactive=sys.stdout.isatty())
             from .models.groq import GroqModel  # here, not at the top: `--help` need not load the groq SDK
 
             model = GroqModel(model_name, api_key=api_key, base_url=emulator_url, max_retries=args.max_retries)
@@ -80,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _list_models(terminal, loop, model, as_json=args.json)
                 return 0
             session = _Session(terminal, loop, model, args.instructions)
+            # Without a key, only a person at a terminal gets here; each answer says where it came from.
+            session.mark = _EMULATED_MARK if emulator_url and not args.offline else ''
             if not prompt:
                 return _chat(session, terminal, base_url, verbose=args.verbose)
             if args.json:
@@ -99,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         prog='pydantic-ai-groq',
         description=(
             'Ask a Groq model a question, or chat with it when no question is given. '
-            'Without GROQ_API_KEY (or with --offline) the answers come from the built-in Groq emulator.'
+            'With --offline (or without GROQ_API_KEY, in a terminal) the answers come from the built-in Groq emulator.'
         ),
         epilog='In the chat: /exit or Ctrl-D quits, /clear forgets the conversation, Ctrl-C stops an answer.',
     )
@@ -127,10 +133,22 @@ def _retries(value: str) -> int:
     return count
 
 
-def _backend(offline: bool, terminal: Terminal, stack: contextlib.ExitStack) -> tuple[str | None, str | None]:
-    """The API key and base URL to use: `None`s for Groq per the environment, or a served emulator's."""
+def _backend(
+    offline: bool, terminal: Terminal, stack: contextlib.ExitStack, *, interactive: bool
+) -> tuple[str | None, str | None]:
+    """The API key and base URL to use: `None`s for Groq per the environment, or a served emulator's.
+
+    Raises:
+        UserError: Without a key and without `--offline` when stdout is not a terminal: a script that
+            forgot its key must fail, not get canned answers and exit 0.
+    """
     if not offline and os.environ.get('GROQ_API_KEY'):
         return None, None
+    if not offline and not interactive:
+        raise UserError(
+            'GROQ_API_KEY is not set. Set it to ask Groq, or pass --offline for canned answers from the '
+            'built-in emulator.'
+        )
     from .testing import GroqEmulator
 
     url = stack.enter_context(GroqEmulator().serve())
@@ -163,6 +181,8 @@ class _Session:
         self.model_name = model.model_name
         self.agent: Agent[None, str] = Agent(model, instructions=instructions)
         self.history: list[ModelMessage] = []
+        self.mark = ''
+        """Written before each answer: says when the answers are the emulator's."""
 
     def ask(self, prompt: str) -> bool:
         """Stream the answer to `prompt` and add the exchange to the history.
@@ -194,6 +214,8 @@ class _Session:
         async with self.agent.run_stream(prompt, message_history=self.history) as result:
             turn.result = result
             view = self.terminal.answer()
+            if self.mark:
+                view.add(self.mark)
             try:
                 async for piece in result.stream_text(delta=True):
                     view.add(piece)

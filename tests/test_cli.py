@@ -86,12 +86,21 @@ needs_pty = pytest.mark.skipif(sys.platform == 'win32', reason='pseudo-terminals
 # --- the real command, in a subprocess --------------------------------------------------------------------------------
 
 
-def test_one_shot_offline_process():
+def test_a_script_without_a_key_gets_an_error_not_canned_answers():
     result = run_command('What', 'is', 'Groq?')
+    assert (result.returncode, result.stdout) == (1, '')
+    assert result.stderr == (
+        'Error: GROQ_API_KEY is not set. Set it to ask Groq, or pass --offline for canned answers from the '
+        'built-in emulator.\n'
+    )
+
+
+def test_one_shot_offline_process():
+    result = run_command('--offline', 'What', 'is', 'Groq?')
     assert result.returncode == 0, result.stderr
-    assert result.stdout == 'success (no tool calls)\n'  # plain text: stdout is a pipe
+    assert result.stdout == 'success (no tool calls)\n'  # plain text: stdout is a pipe; --offline: no mark
     notice, stats = result.stderr.splitlines()
-    assert notice.startswith('No GROQ_API_KEY set: answering from the built-in Groq emulator at http://127.0.0.1:')
+    assert notice.startswith('Offline: answering from the built-in Groq emulator at http://127.0.0.1:')
     assert '\x1b' not in result.stderr
     assert stats.startswith('openai/gpt-oss-120b · ')
 
@@ -168,6 +177,18 @@ def test_terminal_without_rich():
 
 
 @needs_pty
+def test_terminal_without_a_key_answers_from_the_emulator_and_says_so():
+    command = PtyCommand('What is Groq?', env=command_env())
+    try:
+        command.expect('No GROQ_API_KEY set: answering from the built-in Groq emulator at http://127.0.0.1:')
+        command.expect(re.escape('[built-in emulator, no GROQ_API_KEY] success (no tool calls)'))
+        command.expect(STATS)
+        assert command.wait() == 0
+    finally:
+        command.close()
+
+
+@needs_pty
 def test_chat_two_turns_in_terminal(serve: Serve):
     emulator, url = serve(Reply(text='# Groq\n\nRuns models **fast**.'), Reply(text='It was Groq.'))
     command = PtyCommand(env=command_env(GROQ_API_KEY='good', GROQ_BASE_URL=url))
@@ -230,10 +251,10 @@ def test_ctrl_c_mid_stream_keeps_partial_answer(serve: Serve):
 
 
 def test_one_shot(capsys: pytest.CaptureFixture[str]):
-    assert main(['hello']) == 0
+    assert main(['--offline', 'hello']) == 0
     out, err = capsys.readouterr()
     assert out == 'success (no tool calls)\n'
-    assert err.startswith('No GROQ_API_KEY set: answering from the built-in Groq emulator at http://127.0.0.1:')
+    assert err.startswith('Offline: answering from the built-in Groq emulator at http://127.0.0.1:')
     assert 'openai/gpt-oss-120b · ' in err
 
 
@@ -257,7 +278,7 @@ def test_default_model(groq_env: Callable[..., GroqEmulator], capsys: pytest.Cap
 
 
 def test_json(capsys: pytest.CaptureFixture[str]):
-    assert main(['--json', 'hello']) == 0
+    assert main(['--offline', '--json', 'hello']) == 0
     out, _ = capsys.readouterr()
     messages = ModelMessagesTypeAdapter.validate_json(out)
     request, response = messages
@@ -284,7 +305,7 @@ def test_wrong_arguments(capsys: pytest.CaptureFixture[str]):
 
 
 def test_list_models(capsys: pytest.CaptureFixture[str]):
-    assert main(['--list-models']) == 0
+    assert main(['--offline', '--list-models']) == 0
     out, _ = capsys.readouterr()
     assert out == snapshot("""\
 model                                owner          context window  max completion tokens
@@ -306,7 +327,7 @@ whisper-large-v3-turbo               OpenAI                      -              
 
 
 def test_list_models_json(capsys: pytest.CaptureFixture[str]):
-    assert main(['--list-models', '--json']) == 0
+    assert main(['--offline', '--list-models', '--json']) == 0
     models = json.loads(capsys.readouterr().out)
     assert next(model for model in models if model['id'] == 'llama-3.3-70b-versatile') == {
         'id': 'llama-3.3-70b-versatile',
@@ -374,7 +395,7 @@ def test_describe_error():
 
 
 def test_main_module(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(sys, 'argv', ['pydantic-ai-groq', 'hi'])
+    monkeypatch.setattr(sys, 'argv', ['pydantic-ai-groq', '--offline', 'hi'])
     with pytest.raises(SystemExit) as exc_info:
         runpy.run_module('pydantic_ai_groq', run_name='__main__')
     assert exc_info.value.code == 0
@@ -386,10 +407,23 @@ def test_main_module_imported():
     assert module.main is main
 
 
+class _TtyOutput(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_without_a_key_marks_each_answer(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    terminal = _TtyOutput()
+    monkeypatch.setattr(sys, 'stdout', terminal)
+    assert main(['hi']) == 0
+    assert '[built-in emulator, no GROQ_API_KEY] success (no tool calls)' in terminal.getvalue()
+    assert capsys.readouterr().err.startswith('No GROQ_API_KEY set: answering from the built-in Groq emulator')
+
+
 def test_runs_outside_the_main_thread(capsys: pytest.CaptureFixture[str]):
     # No signal handler can be set there; the command works all the same.
     codes: list[int] = []
-    thread = threading.Thread(target=lambda: codes.append(main(['hi'])))
+    thread = threading.Thread(target=lambda: codes.append(main(['--offline', 'hi'])))
     thread.start()
     thread.join(60)
     assert codes == [0]
@@ -424,7 +458,7 @@ def test_chat(
 
 def test_chat_ends_at_end_of_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     monkeypatch.setattr(sys, 'stdin', io.StringIO('hi\n'))
-    assert main([]) == 0
+    assert main(['--offline']) == 0
     assert capsys.readouterr().out == '> success (no tool calls)\n> \n'
 
 
