@@ -197,10 +197,8 @@ def map_usage(
         reasoning := completion_details.get('reasoning_tokens')
     ) is not None:
         counts['reasoning_tokens'] = reasoning
-    if (prompt_details := usage.get('prompt_tokens_details')) and (
-        cached := prompt_details.get('cached_tokens')
-    ) is not None:
-        counts['cached_tokens'] = cached
+    prompt_details: Mapping[str, Any] = usage.get('prompt_tokens_details') or {}
+    cached = prompt_details.get('cached_tokens')
     for source in (x_groq_usage, usage):
         if source:
             for key in _CACHE_COUNTS:
@@ -213,6 +211,7 @@ def map_usage(
         input_tokens=usage.get('prompt_tokens') or 0,
         output_tokens=usage.get('completion_tokens') or 0,
         details=counts,
+        cache_read_tokens=cached if isinstance(cached, int) else 0,
     )
 
 
