@@ -280,8 +280,9 @@ def _map_request_part(part: ModelRequestPart, blind_model: str | None) -> dict[s
     return {'role': 'tool', 'tool_call_id': part.tool_call_id, 'content': part.model_response()}
 
 
-# Groq's chat API takes text and image parts only: https://console.groq.com/docs/vision
-# (documents go in the `groq_documents` setting; audio goes to the transcription endpoints).
+# User content parts Groq's chat API takes (the groq SDK's `ChatCompletionContentPartParam`, generated
+# from Groq's OpenAPI spec): text, image_url, and `document` holding JSON data, not a file or URL.
+# So no audio, video or document URLs; document text goes in the `groq_documents` setting.
 _USER_CONTENT_ALLOWED = 'text, ImageUrl and image BinaryContent (image/png, image/jpeg, image/webp, image/gif)'
 
 
