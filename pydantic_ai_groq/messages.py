@@ -28,6 +28,7 @@ __all__ = (
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
     'DocumentUrl',
+    'FileUrl',
     'FinalResultEvent',
     'FinishReason',
     'FunctionToolCallEvent',
@@ -109,9 +110,23 @@ def _detail_into_vendor_metadata(item: ImageUrl | BinaryContent, data: dict[str,
 # --- user content ------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class FileUrl:
+    """A file given by URL: the base of `ImageUrl`, `DocumentUrl`, `AudioUrl` and `VideoUrl`.
+
+    Attributes:
+        url: Where the file is.
+        extra_fields: Fields of a loaded history we do not use (media type, identifier, ...),
+            kept as they came.
+    """
+
+    url: str
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
+
+
 @keeps_unknown_fields(_detail_into_vendor_metadata)
 @dataclass(slots=True)
-class ImageUrl:
+class ImageUrl(FileUrl):
     """An image given by URL (`https://...` or a `data:` URI), for vision models.
 
     Attributes:
@@ -119,14 +134,11 @@ class ImageUrl:
         detail: Resolution hint Groq passes to the model (`auto`, `low`, `high`); in history
             JSON it is `vendor_metadata['detail']`, as pydantic-ai writes it.
         vendor_metadata: Other vendor metadata, kept as it came.
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
-    url: str
     detail: ImageDetail | None = None
     kind: Literal['image-url'] = 'image-url'
     vendor_metadata: dict[str, Any] | None = field(default=None, kw_only=True)
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     def __post_init__(self) -> None:
         self.detail, self.vendor_metadata = _lift_detail(self.detail, self.vendor_metadata)
@@ -134,47 +146,26 @@ class ImageUrl:
 
 @keeps_unknown_fields()
 @dataclass(slots=True)
-class DocumentUrl:
-    """A document given by URL. It loads with a history; Groq's chat API does not take it.
+class DocumentUrl(FileUrl):
+    """A document given by URL. It loads with a history; Groq's chat API does not take it."""
 
-    Attributes:
-        url: Where the document is.
-        extra_fields: Fields of a loaded history we do not use (media type, ...), kept as they came.
-    """
-
-    url: str
     kind: Literal['document-url'] = 'document-url'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
 @keeps_unknown_fields()
 @dataclass(slots=True)
-class AudioUrl:
-    """Audio given by URL. It loads with a history; Groq's chat API does not take it.
+class AudioUrl(FileUrl):
+    """Audio given by URL. It loads with a history; Groq's chat API does not take it."""
 
-    Attributes:
-        url: Where the audio is.
-        extra_fields: Fields of a loaded history we do not use (media type, ...), kept as they came.
-    """
-
-    url: str
     kind: Literal['audio-url'] = 'audio-url'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
 @keeps_unknown_fields()
 @dataclass(slots=True)
-class VideoUrl:
-    """A video given by URL. It loads with a history; Groq's chat API does not take it.
+class VideoUrl(FileUrl):
+    """A video given by URL. It loads with a history; Groq's chat API does not take it."""
 
-    Attributes:
-        url: Where the video is.
-        extra_fields: Fields of a loaded history we do not use (media type, ...), kept as they came.
-    """
-
-    url: str
     kind: Literal['video-url'] = 'video-url'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
 @keeps_unknown_fields(_detail_into_vendor_metadata)
