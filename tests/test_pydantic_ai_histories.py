@@ -21,6 +21,7 @@ from pydantic_ai_groq.messages import (
     AudioUrl,
     BinaryContent,
     BuiltinToolCallPart,
+    BuiltinToolReturnPart,
     DocumentUrl,
     ImageUrl,
     ModelMessage,
@@ -264,7 +265,15 @@ def our_history() -> list[ModelMessage]:
                 RetryPromptPart('Wrong format.', tool_call_id='call_4', timestamp=at),
             ]
         ),
-        ModelResponse([BuiltinToolCallPart('web_search', {'q': 'x'}, 'ws_1'), TextPart('42')], timestamp=at),
+        ModelResponse(
+            [
+                BuiltinToolCallPart('web_search', {'q': 'x'}, 'ws_1'),
+                BuiltinToolReturnPart('web_search', {'results': []}, 'ws_1'),
+                TextPart('42'),
+            ],
+            timestamp=at,
+        ),
+        ModelRequest([UserPromptPart(['Read', DocumentUrl('https://example.com/r.pdf')], timestamp=at)]),
     ]
 
 
