@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from .instrumentation import InstrumentedModel as InstrumentedModel
     from .instrumentation import instrument_all as instrument_all
     from .messages import (
+        AudioUrl as AudioUrl,
+    )
+    from .messages import (
         BinaryContent as BinaryContent,
     )
     from .messages import (
@@ -49,6 +52,9 @@ if TYPE_CHECKING:
     )
     from .messages import (
         BuiltinToolReturnPart as BuiltinToolReturnPart,
+    )
+    from .messages import (
+        DocumentUrl as DocumentUrl,
     )
     from .messages import (
         FinalResultEvent as FinalResultEvent,
@@ -81,6 +87,9 @@ if TYPE_CHECKING:
         PartStartEvent as PartStartEvent,
     )
     from .messages import (
+        RetryFeedbackPart as RetryFeedbackPart,
+    )
+    from .messages import (
         RetryPromptPart as RetryPromptPart,
     )
     from .messages import (
@@ -109,6 +118,9 @@ if TYPE_CHECKING:
     )
     from .messages import (
         UserPromptPart as UserPromptPart,
+    )
+    from .messages import (
+        VideoUrl as VideoUrl,
     )
     from .models import (
         Model as Model,
@@ -160,9 +172,11 @@ _EXPORTS: dict[str, str] = {
     'AgentGroqError': '.exceptions',
     'AgentRunResult': '.result',
     'AgentRunResultEvent': '.result',
+    'AudioUrl': '.messages',
     'BinaryContent': '.messages',
     'BuiltinToolCallPart': '.messages',
     'BuiltinToolReturnPart': '.messages',
+    'DocumentUrl': '.messages',
     'EndStrategy': '.agent',
     'FinalResultEvent': '.messages',
     'FunctionToolCallEvent': '.messages',
@@ -188,6 +202,7 @@ _EXPORTS: dict[str, str] = {
     'PartStartEvent': '.messages',
     'PromptedOutput': '.output',
     'RequestUsage': '.usage',
+    'RetryFeedbackPart': '.messages',
     'RetryPromptPart': '.messages',
     'RunContext': '.tools',
     'RunUsage': '.usage',
@@ -209,6 +224,7 @@ _EXPORTS: dict[str, str] = {
     'UsageLimits': '.usage',
     'UserError': '.exceptions',
     'UserPromptPart': '.messages',
+    'VideoUrl': '.messages',
     'capture_run_messages': '._run',
     'infer_model': '.models',
     'instrument_all': '.instrumentation',
@@ -220,9 +236,11 @@ __all__ = (
     'AgentGroqError',
     'AgentRunResult',
     'AgentRunResultEvent',
+    'AudioUrl',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'DocumentUrl',
     'EndStrategy',
     'FinalResultEvent',
     'FunctionToolCallEvent',
@@ -248,6 +266,7 @@ __all__ = (
     'PartStartEvent',
     'PromptedOutput',
     'RequestUsage',
+    'RetryFeedbackPart',
     'RetryPromptPart',
     'RunContext',
     'RunUsage',
@@ -269,6 +288,7 @@ __all__ = (
     'UsageLimits',
     'UserError',
     'UserPromptPart',
+    'VideoUrl',
     'capture_run_messages',
     'infer_model',
     'instrument_all',

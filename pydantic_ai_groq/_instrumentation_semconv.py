@@ -29,6 +29,7 @@ from .messages import (
     ModelMessage,
     ModelRequest,
     ModelResponse,
+    RetryFeedbackPart,
     SystemPromptPart,
     TextPart,
     ThinkingPart,
@@ -133,8 +134,8 @@ def response_attributes(response: ModelResponse) -> Attributes:
         attributes['gen_ai.usage.output_tokens'] = usage.output_tokens
     for key, value in usage.details.items():
         attributes[f'groq.usage.{key}'] = value
-    if 'cached_tokens' in usage.details:
-        attributes['gen_ai.usage.cache_read.input_tokens'] = usage.details['cached_tokens']
+    if usage.cache_read_tokens:
+        attributes['gen_ai.usage.cache_read.input_tokens'] = usage.cache_read_tokens
     details = response.provider_details or {}
     for key, name in _GROQ_DETAILS.items():
         if (value := details.get(key)) is not None:
@@ -198,7 +199,7 @@ def input_messages(messages: Sequence[ModelMessage]) -> str:
                 wire.append({'role': 'user', 'parts': _user_parts(part.content)})
             elif isinstance(part, ToolReturnPart):
                 wire.append({'role': 'tool', 'parts': [_tool_response(part.tool_call_id, part.content)]})
-            elif part.tool_name is None:
+            elif isinstance(part, RetryFeedbackPart) or part.tool_name is None:
                 wire.append({'role': 'user', 'parts': [_text(part.model_response())]})
             else:
                 wire.append({'role': 'tool', 'parts': [_tool_response(part.tool_call_id, part.model_response())]})
@@ -242,8 +243,10 @@ def _user_parts(content: str | Sequence[UserContent]) -> list[dict[str, Any]]:
                 parts.append({'type': 'blob', 'modality': 'image', 'mime_type': media_type, 'content': data})
             else:
                 parts.append({'type': 'uri', 'modality': 'image', 'uri': item.url})
-        else:
+        elif isinstance(item, BinaryContent):
             parts.append(_blob(item))
+        else:  # documents, audio and video a loaded history may hold
+            parts.append({'type': 'uri', 'modality': item.kind.removesuffix('-url'), 'uri': item.url})
     return parts
 
 

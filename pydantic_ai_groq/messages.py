@@ -19,12 +19,16 @@ import pydantic
 import pydantic_core
 from pydantic_core import ErrorDetails
 
+from ._unknown_fields import keeps_unknown_fields, no_extra_fields
 from .usage import RequestUsage
 
 __all__ = (
+    'AudioUrl',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'DocumentUrl',
+    'FileUrl',
     'FinalResultEvent',
     'FinishReason',
     'FunctionToolCallEvent',
@@ -40,6 +44,7 @@ __all__ = (
     'ModelResponseStreamEvent',
     'PartDeltaEvent',
     'PartStartEvent',
+    'RetryFeedbackPart',
     'RetryPromptPart',
     'SystemPromptPart',
     'TextPart',
@@ -48,9 +53,11 @@ __all__ = (
     'ThinkingPartDelta',
     'ToolCallPart',
     'ToolCallPartDelta',
+    'ToolOutcome',
     'ToolReturnPart',
     'UserContent',
     'UserPromptPart',
+    'VideoUrl',
 )
 
 
@@ -66,24 +73,102 @@ def generate_tool_call_id() -> str:
 FinishReason: TypeAlias = Literal['stop', 'length', 'content_filter', 'tool_call', 'error']
 """Why the model stopped: Groq's finish reasons, normalised."""
 
+ExtraFields: TypeAlias = Annotated[dict[str, Any], pydantic.Field(exclude=True)]
+"""Fields of a loaded history that the class does not declare, written back as they came.
+
+Kept out of `repr`: they are other writers' bookkeeping, not what a part says."""
+
+ImageDetail: TypeAlias = Literal['auto', 'low', 'high']
+"""Resolution hint for images."""
+
+_IMAGE_DETAILS: tuple[str, ...] = ('auto', 'low', 'high')
+
+
+def _lift_detail(detail: ImageDetail | None, vendor_metadata: dict[str, Any] | None) -> tuple[Any, Any]:
+    """`detail` and the rest of `vendor_metadata`, where pydantic-ai keeps the image detail.
+
+    An empty `vendor_metadata` becomes `None`, so that a dump (which writes `detail` into it)
+    loads back equal.
+    """
+    if not vendor_metadata:
+        return detail, None
+    metadata = dict(vendor_metadata)
+    # A `detail` given outright wins; one we cannot send (not auto/low/high) stays metadata.
+    if 'detail' in metadata and (detail is not None or metadata['detail'] in _IMAGE_DETAILS):
+        wire_detail = metadata.pop('detail')
+        detail = detail or wire_detail
+    return detail, metadata or None
+
+
+def _detail_into_vendor_metadata(item: ImageUrl | BinaryContent, data: dict[str, Any]) -> None:
+    """Write `detail` where pydantic-ai reads it: `vendor_metadata['detail']`."""
+    data.pop('detail', None)
+    if item.detail is not None:
+        data['vendor_metadata'] = {**(item.vendor_metadata or {}), 'detail': item.detail}
+
 
 # --- user content ------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class ImageUrl:
+class FileUrl:
+    """A file given by URL: the base of `ImageUrl`, `DocumentUrl`, `AudioUrl` and `VideoUrl`.
+
+    Attributes:
+        url: Where the file is.
+        extra_fields: Fields of a loaded history we do not use (media type, identifier, ...),
+            kept as they came.
+    """
+
+    url: str
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
+
+
+@keeps_unknown_fields(_detail_into_vendor_metadata)
+@dataclass(slots=True)
+class ImageUrl(FileUrl):
     """An image given by URL (`https://...` or a `data:` URI), for vision models.
 
     Attributes:
         url: Where the image is.
-        detail: Resolution hint Groq passes to the model (`auto`, `low`, `high`).
+        detail: Resolution hint Groq passes to the model (`auto`, `low`, `high`); in history
+            JSON it is `vendor_metadata['detail']`, as pydantic-ai writes it.
+        vendor_metadata: Other vendor metadata, kept as it came.
     """
 
-    url: str
-    detail: Literal['auto', 'low', 'high'] | None = None
+    detail: ImageDetail | None = None
     kind: Literal['image-url'] = 'image-url'
+    vendor_metadata: dict[str, Any] | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        self.detail, self.vendor_metadata = _lift_detail(self.detail, self.vendor_metadata)
 
 
+@keeps_unknown_fields()
+@dataclass(slots=True)
+class DocumentUrl(FileUrl):
+    """A document given by URL. It loads with a history; Groq's chat API does not take it."""
+
+    kind: Literal['document-url'] = 'document-url'
+
+
+@keeps_unknown_fields()
+@dataclass(slots=True)
+class AudioUrl(FileUrl):
+    """Audio given by URL. It loads with a history; Groq's chat API does not take it."""
+
+    kind: Literal['audio-url'] = 'audio-url'
+
+
+@keeps_unknown_fields()
+@dataclass(slots=True)
+class VideoUrl(FileUrl):
+    """A video given by URL. It loads with a history; Groq's chat API does not take it."""
+
+    kind: Literal['video-url'] = 'video-url'
+
+
+@keeps_unknown_fields(_detail_into_vendor_metadata)
 @dataclass(slots=True)
 class BinaryContent:
     """Raw bytes with their media type; images are sent to the model as `data:` URIs.
@@ -91,13 +176,18 @@ class BinaryContent:
     Attributes:
         data: The bytes (base64 in history JSON).
         media_type: The MIME type, e.g. `image/png`.
-        detail: Resolution hint for images (`auto`, `low`, `high`).
+        detail: Resolution hint for images (`auto`, `low`, `high`); in history JSON it is
+            `vendor_metadata['detail']`, as pydantic-ai writes it.
+        vendor_metadata: Other vendor metadata, kept as it came.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     data: bytes
     media_type: str
-    detail: Literal['auto', 'low', 'high'] | None = None
+    detail: ImageDetail | None = None
     kind: Literal['binary'] = 'binary'
+    vendor_metadata: dict[str, Any] | None = field(default=None, kw_only=True)
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     # JSON cannot hold arbitrary bytes; base64 keeps any image intact through a round trip.
     __pydantic_config__ = pydantic.ConfigDict(ser_json_bytes='base64', val_json_bytes='base64')
@@ -112,14 +202,24 @@ class BinaryContent:
         """The content as a `data:<media type>;base64,...` URI."""
         return f'data:{self.media_type};base64,{base64.b64encode(self.data).decode()}'
 
+    def __post_init__(self) -> None:
+        self.detail, self.vendor_metadata = _lift_detail(self.detail, self.vendor_metadata)
 
-UserContent: TypeAlias = str | ImageUrl | BinaryContent
-"""One item of a multi-part user prompt."""
+
+UserContent: TypeAlias = str | ImageUrl | BinaryContent | DocumentUrl | AudioUrl | VideoUrl
+"""One item of a multi-part user prompt (Groq's chat API takes text and images)."""
 
 
 # --- request parts -----------------------------------------------------------------------
 
+ToolOutcome: TypeAlias = Literal['success', 'failed', 'denied', 'interrupted', 'retried']
+"""How a tool call went (pydantic-ai's `ToolReturnPart.outcome`)."""
 
+# The outcomes pydantic-ai sends to the model as errors; `denied` and `interrupted` are ordinary results.
+_ERROR_OUTCOMES = ('failed', 'retried')
+
+
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class SystemPromptPart:
     """A system prompt, sent as a `system` message.
@@ -127,13 +227,16 @@ class SystemPromptPart:
     Attributes:
         content: The prompt text.
         timestamp: When the part was created.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     content: str
     timestamp: datetime = field(default_factory=_now_utc)
     part_kind: Literal['system-prompt'] = 'system-prompt'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class UserPromptPart:
     """What the user said: text, or a list of text and images.
@@ -141,13 +244,16 @@ class UserPromptPart:
     Attributes:
         content: A string, or a sequence of strings, `ImageUrl`s and `BinaryContent`s.
         timestamp: When the part was created.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     content: str | Sequence[UserContent]
     timestamp: datetime = field(default_factory=_now_utc)
     part_kind: Literal['user-prompt'] = 'user-prompt'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class ToolReturnPart:
     """The result of a function tool call, sent back as a `tool` message.
@@ -157,6 +263,10 @@ class ToolReturnPart:
         content: What it returned; anything JSON-serialisable (strings are sent as they are).
         tool_call_id: The id of the call this answers.
         timestamp: When the part was created.
+        outcome: How the call went, as pydantic-ai records it. A `'failed'` or `'retried'`
+            return is an error: it is sent as `{"error": <content>}`, as pydantic-ai sends it
+            to Groq, which has no error flag on tool messages.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     tool_name: str
@@ -164,14 +274,27 @@ class ToolReturnPart:
     tool_call_id: str = field(default_factory=generate_tool_call_id)
     timestamp: datetime = field(default_factory=_now_utc)
     part_kind: Literal['tool-return'] = 'tool-return'
+    outcome: ToolOutcome = field(default='success', kw_only=True)
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     def model_response_str(self) -> str:
-        """The content as the text sent to the model."""
+        """The content as the text sent to the model; an error outcome as `{"error": <content>}`."""
+        if self.outcome in _ERROR_OUTCOMES:
+            return pydantic_core.to_json({'error': self._error_value()}).decode()
         if isinstance(self.content, str):
             return self.content
         return pydantic_core.to_json(self.content).decode()
 
+    def _error_value(self) -> Any:
+        # As pydantic-ai words it: a retry's validation errors stay a JSON array, a failure's data is text.
+        if self.content is None:
+            return ''
+        if self.outcome == 'failed' and not isinstance(self.content, str):
+            return pydantic_core.to_json(self.content).decode()
+        return self.content
 
+
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class RetryPromptPart:
     """Asks the model to try again: a tool call failed validation, or the output was wrong.
@@ -183,6 +306,7 @@ class RetryPromptPart:
         tool_name: The tool whose call failed, if any.
         tool_call_id: The id of the call this answers.
         timestamp: When the part was created.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     content: str | list[ErrorDetails]
@@ -190,6 +314,7 @@ class RetryPromptPart:
     tool_call_id: str = field(default_factory=generate_tool_call_id)
     timestamp: datetime = field(default_factory=_now_utc)
     part_kind: Literal['retry-prompt'] = 'retry-prompt'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     def model_response(self) -> str:
         """The retry text sent to the model."""
@@ -203,8 +328,39 @@ class RetryPromptPart:
         return f'{description}\n\nFix the errors and try again.'
 
 
+@keeps_unknown_fields()
+@dataclass(slots=True)
+class RetryFeedbackPart:
+    """Asks the model to try again after a response that answered no tool call failed validation.
+
+    pydantic-ai writes this part (`retry-feedback`) for output validator and output validation
+    retries; it is sent like a `RetryPromptPart` without a tool name: as a `user` message.
+
+    Attributes:
+        content: What was wrong: a message, or pydantic validation error details.
+        retry: pydantic-ai's retry record: `cause` (`'model_retry'`, `'validation_error'` or
+            `'no_output'`), `attempt` and `max_retries`; by default the cause the content implies.
+        timestamp: When the part was created.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
+    """
+
+    content: str | list[ErrorDetails]
+    retry: dict[str, Any] | None = None
+    timestamp: datetime = field(default_factory=_now_utc)
+    part_kind: Literal['retry-feedback'] = 'retry-feedback'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.retry is None:  # pydantic-ai requires the record; the content says which cause it is
+            self.retry = {'cause': 'model_retry' if isinstance(self.content, str) else 'validation_error'}
+
+    def model_response(self) -> str:
+        """The retry text sent to the model, worded as a tool-less `RetryPromptPart`'s."""
+        return RetryPromptPart(self.content).model_response()
+
+
 ModelRequestPart: TypeAlias = Annotated[
-    SystemPromptPart | UserPromptPart | ToolReturnPart | RetryPromptPart,
+    SystemPromptPart | UserPromptPart | ToolReturnPart | RetryPromptPart | RetryFeedbackPart,
     pydantic.Discriminator('part_kind'),
 ]
 """A part of a `ModelRequest`."""
@@ -213,28 +369,34 @@ ModelRequestPart: TypeAlias = Annotated[
 # --- response parts ----------------------------------------------------------------------
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class TextPart:
     """Text the model wrote.
 
     Attributes:
         content: The text.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     content: str
     part_kind: Literal['text'] = 'text'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class ThinkingPart:
     """The model's reasoning (Groq's `reasoning` field), kept apart from its answer.
 
     Attributes:
         content: The reasoning text.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     content: str
     part_kind: Literal['thinking'] = 'thinking'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
 def wire_tool_args(args: str | None) -> str | dict[str, Any]:
@@ -264,6 +426,7 @@ def _args_as_json_str(args: str | dict[str, Any] | None) -> str:
     return pydantic_core.to_json(args).decode()
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class ToolCallPart:
     """The model asks for a function tool to be called.
@@ -272,12 +435,14 @@ class ToolCallPart:
         tool_name: The tool to call.
         args: The arguments: the JSON text as the model sent it, or a dict.
         tool_call_id: The call's id (generated when the model sent none).
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     tool_name: str
     args: str | dict[str, Any] | None = None
     tool_call_id: str = field(default_factory=generate_tool_call_id)
     part_kind: Literal['tool-call'] = 'tool-call'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     def args_as_dict(self) -> dict[str, Any]:
         """The arguments parsed into a dict (`{}` when empty or `null`).
@@ -292,6 +457,7 @@ class ToolCallPart:
         return _args_as_json_str(self.args)
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class BuiltinToolCallPart:
     """A call of a tool Groq ran server-side (web search, code execution, ...).
@@ -300,18 +466,21 @@ class BuiltinToolCallPart:
         tool_name: The server-side tool.
         args: Its arguments, as sent by the server.
         tool_call_id: The call's id.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     tool_name: str
     args: str | dict[str, Any] | None = None
     tool_call_id: str = field(default_factory=generate_tool_call_id)
     part_kind: Literal['builtin-tool-call'] = 'builtin-tool-call'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     def args_as_dict(self) -> dict[str, Any]:
         """The arguments parsed into a dict (`{}` when empty or `null`)."""
         return _args_as_dict(self.args)
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class BuiltinToolReturnPart:
     """What a server-side tool returned (search results, code output, ...).
@@ -320,12 +489,14 @@ class BuiltinToolReturnPart:
         tool_name: The server-side tool.
         content: Its output.
         tool_call_id: The id of the call this answers.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     tool_name: str
     content: Any
     tool_call_id: str = field(default_factory=generate_tool_call_id)
     part_kind: Literal['builtin-tool-return'] = 'builtin-tool-return'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
 
 ModelResponsePart: TypeAlias = Annotated[
@@ -338,6 +509,7 @@ ModelResponsePart: TypeAlias = Annotated[
 # --- messages ----------------------------------------------------------------------------
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class ModelRequest:
     """A request to the model: the parts we send in one turn.
@@ -346,11 +518,13 @@ class ModelRequest:
         parts: System prompts, user prompts, tool returns and retry prompts.
         instructions: Instructions sent with this request (placed after the leading system
             prompts); only the newest request's instructions are sent.
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     parts: Sequence[ModelRequestPart]
     instructions: str | None = None
     kind: Literal['request'] = 'request'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     @classmethod
     def user_text_prompt(cls, user_prompt: str, *, instructions: str | None = None) -> ModelRequest:
@@ -358,6 +532,7 @@ class ModelRequest:
         return cls(parts=[UserPromptPart(user_prompt)], instructions=instructions)
 
 
+@keeps_unknown_fields()
 @dataclass(slots=True)
 class ModelResponse:
     """What the model answered.
@@ -371,6 +546,7 @@ class ModelResponse:
         provider_name: Always `'groq'`.
         provider_response_id: The completion id (`chatcmpl-...`).
         provider_details: Groq extras: timings, request id, service tier, raw finish reason, ...
+        extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
     parts: Sequence[ModelResponsePart]
@@ -382,6 +558,7 @@ class ModelResponse:
     provider_response_id: str | None = None
     provider_details: dict[str, Any] | None = None
     kind: Literal['response'] = 'response'
+    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     @property
     def text(self) -> str | None:

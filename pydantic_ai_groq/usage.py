@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated, Any
 
+import pydantic
+
+from ._unknown_fields import keeps_unknown_fields, no_extra_fields
 from .exceptions import UsageLimitExceeded
 
 __all__ = ('RequestUsage', 'RunUsage', 'UsageLimits')
@@ -18,20 +22,29 @@ def _add_details(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     return merged
 
 
+@keeps_unknown_fields()
 @dataclass
 class RequestUsage:
     """Tokens used by one model request.
 
     Attributes:
-        input_tokens: Prompt tokens.
+        input_tokens: Prompt tokens (cached ones included).
         output_tokens: Completion tokens (reasoning tokens included).
-        details: Extra counts by name, e.g. `reasoning_tokens`, `cached_tokens`,
-            `dram_cached_tokens`, `sram_cached_tokens`.
+        details: Extra counts by name, e.g. `reasoning_tokens`, `dram_cached_tokens`,
+            `sram_cached_tokens`.
+        cache_read_tokens: Prompt tokens served from Groq's prompt cache
+            (`prompt_tokens_details.cached_tokens`), where pydantic-ai keeps them.
+        extra_fields: Counts of a loaded history we do not use (e.g. pydantic-ai's audio
+            counts), kept as they came; a sum of usages does not carry them.
     """
 
     input_tokens: int = 0
     output_tokens: int = 0
     details: dict[str, int] = field(default_factory=dict[str, int])
+    cache_read_tokens: int = 0
+    extra_fields: Annotated[dict[str, Any], pydantic.Field(exclude=True)] = field(
+        default_factory=no_extra_fields, repr=False, kw_only=True
+    )
 
     @property
     def total_tokens(self) -> int:
@@ -43,6 +56,7 @@ class RequestUsage:
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             details=_add_details(self.details, other.details),
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
         )
 
 
@@ -56,6 +70,7 @@ class RunUsage:
         input_tokens: Prompt tokens over all requests.
         output_tokens: Completion tokens over all requests.
         details: Extra counts by name, summed.
+        cache_read_tokens: Prompt tokens served from Groq's prompt cache, over all requests.
     """
 
     requests: int = 0
@@ -63,6 +78,7 @@ class RunUsage:
     input_tokens: int = 0
     output_tokens: int = 0
     details: dict[str, int] = field(default_factory=dict[str, int])
+    cache_read_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -74,12 +90,14 @@ class RunUsage:
         self.requests += 1
         self.input_tokens += usage.input_tokens
         self.output_tokens += usage.output_tokens
+        self.cache_read_tokens += usage.cache_read_tokens
         if usage.details:
             self.details = _add_details(self.details, usage.details)
 
     def __add__(self, other: RunUsage | RequestUsage) -> RunUsage:
         if isinstance(other, RequestUsage):
             result = RunUsage(self.requests, self.tool_calls, self.input_tokens, self.output_tokens, self.details)
+            result.cache_read_tokens = self.cache_read_tokens
             result.incr(other)
             return result
         return RunUsage(
@@ -88,6 +106,7 @@ class RunUsage:
             input_tokens=self.input_tokens + other.input_tokens,
             output_tokens=self.output_tokens + other.output_tokens,
             details=_add_details(self.details, other.details),
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
         )
 
 

@@ -358,7 +358,9 @@ async def test_unset_settings_send_nothing(emulator: GroqEmulator, model: GroqMo
 
 async def test_non_image_binary_is_rejected_before_sending(emulator: GroqEmulator, model: GroqModel):
     request = ModelRequest([UserPromptPart(['Summarise', BinaryContent(b'%PDF', 'application/pdf')])])
-    with pytest.raises(UserError, match="media type 'application/pdf' cannot be sent to Groq: only images"):
+    with pytest.raises(
+        UserError, match="media type 'application/pdf' cannot be sent to Groq: user prompts take text, ImageUrl"
+    ):
         await model.request([request], None, NO_TOOLS)
     assert emulator.requests == []
 

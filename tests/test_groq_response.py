@@ -104,7 +104,8 @@ async def test_reasoning_tool_calls_and_usage_details(emulator: GroqEmulator, mo
     assert response.usage == RequestUsage(
         100,
         50,
-        {'reasoning_tokens': 20, 'cached_tokens': 64, 'dram_cached_tokens': 32, 'sram_cached_tokens': 16},
+        {'reasoning_tokens': 20, 'dram_cached_tokens': 32, 'sram_cached_tokens': 16},
+        cache_read_tokens=64,
     )
 
 

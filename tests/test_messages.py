@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,14 +10,17 @@ from hypothesis import strategies as st
 from inline_snapshot import snapshot
 
 from pydantic_ai_groq.messages import (
+    AudioUrl,
     BinaryContent,
     BuiltinToolCallPart,
     BuiltinToolReturnPart,
+    DocumentUrl,
     ImageUrl,
     ModelMessage,
     ModelMessagesTypeAdapter,
     ModelRequest,
     ModelResponse,
+    RetryFeedbackPart,
     RetryPromptPart,
     SystemPromptPart,
     TextPart,
@@ -24,6 +28,7 @@ from pydantic_ai_groq.messages import (
     ToolCallPart,
     ToolReturnPart,
     UserPromptPart,
+    VideoUrl,
 )
 from pydantic_ai_groq.usage import RequestUsage
 
@@ -40,11 +45,24 @@ timestamps = st.datetimes(
 )
 ids = st.text(min_size=1, max_size=20)
 detail = st.sampled_from([None, 'auto', 'low', 'high'])
+# Fields other writers (pydantic-ai, newer versions) add: kept through a round trip.
+extra = st.dictionaries(st.sampled_from(['run_id', 'signature', 'identifier', 'zz_future']), json_value, max_size=2)
+vendor_metadata = st.none() | st.dictionaries(st.sampled_from(['detail', 'other']), json_value, max_size=2)
 
 user_content = st.one_of(
     text,
-    st.builds(ImageUrl, url=text, detail=detail),
-    st.builds(BinaryContent, data=st.binary(), media_type=st.sampled_from(['image/png', 'image/jpeg']), detail=detail),
+    st.builds(ImageUrl, url=text, detail=detail, vendor_metadata=vendor_metadata, extra_fields=extra),
+    st.builds(
+        BinaryContent,
+        data=st.binary(),
+        media_type=st.sampled_from(['image/png', 'image/jpeg']),
+        detail=detail,
+        vendor_metadata=vendor_metadata,
+        extra_fields=extra,
+    ),
+    st.builds(DocumentUrl, url=text, extra_fields=extra),
+    st.builds(AudioUrl, url=text, extra_fields=extra),
+    st.builds(VideoUrl, url=text, extra_fields=extra),
 )
 error_details = st.fixed_dictionaries(
     {
@@ -55,9 +73,23 @@ error_details = st.fixed_dictionaries(
     }
 )
 request_parts = st.one_of(
-    st.builds(SystemPromptPart, content=text, timestamp=timestamps),
+    st.builds(SystemPromptPart, content=text, timestamp=timestamps, extra_fields=extra),
     st.builds(UserPromptPart, content=text | st.lists(user_content, max_size=3), timestamp=timestamps),
-    st.builds(ToolReturnPart, tool_name=text, content=json_value, tool_call_id=ids, timestamp=timestamps),
+    st.builds(
+        ToolReturnPart,
+        tool_name=text,
+        content=json_value,
+        tool_call_id=ids,
+        timestamp=timestamps,
+        outcome=st.sampled_from(['success', 'failed', 'denied', 'interrupted', 'retried']),
+        extra_fields=extra,
+    ),
+    st.builds(
+        RetryFeedbackPart,
+        content=text | st.lists(error_details, max_size=2),
+        retry=st.none() | st.fixed_dictionaries({'cause': st.sampled_from(['model_retry', 'no_output'])}),
+        timestamp=timestamps,
+    ),
     st.builds(
         RetryPromptPart,
         content=text | st.lists(error_details, max_size=2),
@@ -67,7 +99,7 @@ request_parts = st.one_of(
     ),
 )
 response_parts = st.one_of(
-    st.builds(TextPart, content=text),
+    st.builds(TextPart, content=text, extra_fields=extra),
     st.builds(ThinkingPart, content=text),
     st.builds(ToolCallPart, tool_name=text, args=text | json_object, tool_call_id=ids),
     st.builds(BuiltinToolCallPart, tool_name=text, args=json_object, tool_call_id=ids),
@@ -77,10 +109,14 @@ usages = st.builds(
     RequestUsage,
     input_tokens=st.integers(0, 10**6),
     output_tokens=st.integers(0, 10**6),
-    details=st.dictionaries(st.sampled_from(['reasoning_tokens', 'cached_tokens']), st.integers(0, 1000)),
+    details=st.dictionaries(st.sampled_from(['reasoning_tokens', 'dram_cached_tokens']), st.integers(0, 1000)),
+    cache_read_tokens=st.integers(0, 10**6),
+    extra_fields=st.dictionaries(st.sampled_from(['cache_write_tokens', 'cost']), st.none() | st.integers(0, 10)),
 )
 messages = st.one_of(
-    st.builds(ModelRequest, parts=st.lists(request_parts, max_size=4), instructions=st.none() | text),
+    st.builds(
+        ModelRequest, parts=st.lists(request_parts, max_size=4), instructions=st.none() | text, extra_fields=extra
+    ),
     st.builds(
         ModelResponse,
         parts=st.lists(response_parts, max_size=4),
@@ -90,6 +126,7 @@ messages = st.one_of(
         finish_reason=st.sampled_from([None, 'stop', 'length', 'content_filter', 'tool_call', 'error']),
         provider_response_id=st.none() | ids,
         provider_details=st.none() | json_object,
+        extra_fields=extra,
     ),
 )
 
@@ -99,6 +136,9 @@ messages = st.one_of(
 def test_history_json_round_trip(history: list[ModelMessage]):
     dumped = ModelMessagesTypeAdapter.dump_json(history)
     assert ModelMessagesTypeAdapter.validate_json(dumped) == history
+    assert json.loads(ModelMessagesTypeAdapter.dump_json(ModelMessagesTypeAdapter.validate_json(dumped))) == json.loads(
+        dumped
+    )
 
 
 def test_history_json_shape():
@@ -127,7 +167,7 @@ def test_history_json_shape():
                     {
                         'content': [
                             'Look',
-                            {'data': 'iVBORw==', 'media_type': 'image/png', 'detail': None, 'kind': 'binary'},
+                            {'data': 'iVBORw==', 'media_type': 'image/png', 'kind': 'binary', 'vendor_metadata': None},
                         ],
                         'timestamp': '2026-01-02T00:00:00',
                         'part_kind': 'user-prompt',
@@ -146,7 +186,12 @@ def test_history_json_shape():
                         'part_kind': 'tool-call',
                     },
                 ],
-                'usage': {'input_tokens': 10, 'output_tokens': 3, 'details': {'reasoning_tokens': 1}},
+                'usage': {
+                    'input_tokens': 10,
+                    'output_tokens': 3,
+                    'details': {'reasoning_tokens': 1},
+                    'cache_read_tokens': 0,
+                },
                 'model_name': 'llama-3.3-70b-versatile',
                 'timestamp': '2026-01-02T03:04:05Z',
                 'finish_reason': 'tool_call',

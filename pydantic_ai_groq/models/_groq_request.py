@@ -15,13 +15,15 @@ from ..messages import (
     ImageUrl,
     ModelMessage,
     ModelRequest,
+    ModelRequestPart,
     ModelResponse,
-    RetryPromptPart,
+    RetryFeedbackPart,
     SystemPromptPart,
     TextPart,
     ThinkingPart,
     ToolCallPart,
     ToolReturnPart,
+    UserContent,
     UserPromptPart,
     generate_tool_call_id,
 )
@@ -254,9 +256,7 @@ def map_messages(
     return wire
 
 
-def _map_request_part(
-    part: SystemPromptPart | UserPromptPart | ToolReturnPart | RetryPromptPart, blind_model: str | None
-) -> dict[str, Any]:
+def _map_request_part(part: ModelRequestPart, blind_model: str | None) -> dict[str, Any]:
     """One request part as a message; `blind_model` names the model when it cannot read images."""
     if isinstance(part, SystemPromptPart):
         return {'role': 'system', 'content': part.content}
@@ -270,23 +270,35 @@ def _map_request_part(
         return {'role': 'user', 'content': content}
     if isinstance(part, ToolReturnPart):
         return {'role': 'tool', 'tool_call_id': part.tool_call_id, 'content': part.model_response_str()}
-    if part.tool_name is None:
+    if isinstance(part, RetryFeedbackPart) or part.tool_name is None:
         return {'role': 'user', 'content': part.model_response()}
     return {'role': 'tool', 'tool_call_id': part.tool_call_id, 'content': part.model_response()}
 
 
-def _map_user_content(item: str | ImageUrl | BinaryContent) -> dict[str, Any]:
+# User content parts Groq's chat API takes (the groq SDK's `ChatCompletionContentPartParam`, generated
+# from Groq's OpenAPI spec): text, image_url, and `document` holding JSON data, not a file or URL.
+# So no audio, video or document URLs; document text goes in the `groq_documents` setting.
+_USER_CONTENT_ALLOWED = 'text, ImageUrl and image BinaryContent (image/png, image/jpeg, image/webp, image/gif)'
+
+
+def _map_user_content(item: UserContent) -> dict[str, Any]:
     if isinstance(item, str):
         return {'type': 'text', 'text': item}
     if isinstance(item, ImageUrl):
         url, detail = item.url, item.detail
-    else:
+    elif isinstance(item, BinaryContent):
         if not item.is_image:
             raise UserError(
                 f'BinaryContent with media type {item.media_type!r} cannot be sent to Groq: '
-                'only images (image/png, image/jpeg, image/webp, image/gif) are supported in user prompts.'
+                f'user prompts take {_USER_CONTENT_ALLOWED}.'
             )
         url, detail = item.data_uri, item.detail
+    else:
+        raise UserError(
+            f'{type(item).__name__} ({item.url}) in a user prompt cannot be sent to Groq: '
+            f'user prompts take {_USER_CONTENT_ALLOWED}. It stays in the history; '
+            'remove it from the messages sent (for documents, pass their text in the groq_documents setting).'
+        )
     image_url: dict[str, Any] = {'url': url}
     if detail is not None:
         image_url['detail'] = detail

@@ -230,10 +230,8 @@ def map_usage(
         reasoning := completion_details.get('reasoning_tokens')
     ) is not None:
         counts['reasoning_tokens'] = _token_count('completion_tokens_details.reasoning_tokens', reasoning)
-    if (prompt_details := usage.get('prompt_tokens_details')) and (
-        cached := prompt_details.get('cached_tokens')
-    ) is not None:
-        counts['cached_tokens'] = _token_count('prompt_tokens_details.cached_tokens', cached)
+    prompt_details: Mapping[str, Any] = usage.get('prompt_tokens_details') or {}
+    cached = prompt_details.get('cached_tokens')
     for source in (x_groq_usage, usage):
         if source:
             for key in _CACHE_COUNTS:
@@ -246,6 +244,7 @@ def map_usage(
         input_tokens=_token_count('prompt_tokens', usage.get('prompt_tokens') or 0),
         output_tokens=_token_count('completion_tokens', usage.get('completion_tokens') or 0),
         details=counts,
+        cache_read_tokens=0 if cached is None else _token_count('prompt_tokens_details.cached_tokens', cached),
     )
 
 
