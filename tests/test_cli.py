@@ -31,9 +31,10 @@ from pydantic_ai_groq import (
     TextPart,
     UserPromptPart,
 )
-from pydantic_ai_groq._cli_loop import EventLoop, Interrupted
-from pydantic_ai_groq._cli_output import AnswerView, Terminal, rich_console
-from pydantic_ai_groq.cli import DEFAULT_MODEL, _Session, describe_error, main  # pyright: ignore[reportPrivateUsage]
+from pydantic_ai_groq.cli import DEFAULT_MODEL, describe_error, main
+from pydantic_ai_groq.cli._loop import EventLoop, Interrupted
+from pydantic_ai_groq.cli._output import AnswerView, Terminal, rich_console
+from pydantic_ai_groq.cli._session import Session
 from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
 from pydantic_ai_groq.models.groq import GroqModel, GroqModelInfo
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply
@@ -591,7 +592,7 @@ def test_ctrl_c_before_the_run_started(capsys: pytest.CaptureFixture[str]):
 
     loop = CancelledAtOnce()
     model = GroqModel('openai/gpt-oss-120b', api_key='unused')
-    session = _Session(Terminal(sys.stdout, sys.stderr), loop, model, None)
+    session = Session(Terminal(sys.stdout, sys.stderr), loop, model, None)
     history: list[ModelMessage] = [ModelRequest.user_text_prompt('earlier')]
     session.history = history
     assert session.ask('hi') is False

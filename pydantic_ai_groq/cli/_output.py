@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-    from .models.groq import GroqModelInfo
+    from ..models.groq import GroqModelInfo
 
 __all__ = ('AnswerView', 'Terminal', 'rich_console')
 
