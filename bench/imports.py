@@ -37,6 +37,11 @@ _STATEMENTS = {
 }
 
 
+# Against the floor measured in the same run (`import pydantic; pydantic.BaseModel`), so that a loaded
+# machine moves both sides: idle, the agent stack measured 247 ms against 153 ms for the floor (1.6x).
+IMPORT_RATIO = 1.8
+
+
 def _python(*args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=os.environ.copy(), check=False
@@ -184,10 +189,14 @@ def run(options: Options) -> list[Row]:
             Row(
                 'cold import pydantic_ai_groq (net)',
                 net['pkg'],
-                None,
+                net['pydantic_models'],
                 'ms',
-                Target('ours', 250),
-                notes=[note('pkg'), 'the package loads its names on first use (PEP 562), see the next row'],
+                Target('ratio', IMPORT_RATIO),
+                notes=[
+                    note('pkg'),
+                    'the package imports what needs only pydantic; GroqModel (groq) and the instrumentation names '
+                    '(OpenTelemetry) load on first use (PEP 562)',
+                ],
             )
         )
         rows.append(
@@ -196,7 +205,7 @@ def run(options: Options) -> list[Row]:
                 net['agent'],
                 net['pydantic_models'],
                 'ms',
-                Target('ours', 250),
+                Target('ratio', IMPORT_RATIO),
                 notes=[
                     note('agent'),
                     note('pydantic_models') + ': the floor for any code that defines pydantic models',

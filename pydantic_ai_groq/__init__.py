@@ -1,233 +1,209 @@
 """pydantic_ai_groq: a Groq-native async agent framework.
 
 Typed messages, a `GroqModel` on the official `groq` SDK, and an `Agent` with tools,
-structured output and streaming. Names are loaded from their modules on first use
-(`from pydantic_ai_groq import Agent` imports the agent stack, nothing more), so importing
-a part of the package does not pay for the rest, and the `groq` SDK is loaded only by
-`GroqModel`.
+structured output and streaming. What needs only pydantic is imported with the package;
+the two names that pull in heavier dependencies load on first use: `GroqModel` and
+`GroqModelSettings` (the `groq` SDK), and the instrumentation names (OpenTelemetry).
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing  # as a module, so that the namespace holds only public names
 
-if TYPE_CHECKING:
-    from ._run import capture_run_messages as capture_run_messages
-    from .agent import Agent as Agent
-    from .agent import AgentEventStream as AgentEventStream
-    from .agent import EndStrategy as EndStrategy
-    from .exceptions import (
-        AgentGroqError as AgentGroqError,
-    )
-    from .exceptions import (
-        ModelAPIError as ModelAPIError,
-    )
-    from .exceptions import (
-        ModelHTTPError as ModelHTTPError,
-    )
-    from .exceptions import (
-        ModelRetry as ModelRetry,
-    )
-    from .exceptions import (
-        UnexpectedModelBehavior as UnexpectedModelBehavior,
-    )
-    from .exceptions import (
-        UsageLimitExceeded as UsageLimitExceeded,
-    )
-    from .exceptions import (
-        UserError as UserError,
-    )
-    from .instrumentation import InstrumentationSettings as InstrumentationSettings
-    from .instrumentation import InstrumentedModel as InstrumentedModel
-    from .instrumentation import instrument_all as instrument_all
-    from .messages import (
-        AudioUrl as AudioUrl,
-    )
-    from .messages import (
-        BinaryContent as BinaryContent,
-    )
-    from .messages import (
-        BuiltinToolCallPart as BuiltinToolCallPart,
-    )
-    from .messages import (
-        BuiltinToolReturnPart as BuiltinToolReturnPart,
-    )
-    from .messages import (
-        DocumentUrl as DocumentUrl,
-    )
-    from .messages import (
-        FinalResultEvent as FinalResultEvent,
-    )
-    from .messages import (
-        FunctionToolCallEvent as FunctionToolCallEvent,
-    )
-    from .messages import (
-        FunctionToolResultEvent as FunctionToolResultEvent,
-    )
-    from .messages import (
-        ImageUrl as ImageUrl,
-    )
-    from .messages import (
-        ModelMessage as ModelMessage,
-    )
-    from .messages import (
-        ModelMessagesTypeAdapter as ModelMessagesTypeAdapter,
-    )
-    from .messages import (
-        ModelRequest as ModelRequest,
-    )
-    from .messages import (
-        ModelResponse as ModelResponse,
-    )
-    from .messages import (
-        PartDeltaEvent as PartDeltaEvent,
-    )
-    from .messages import (
-        PartStartEvent as PartStartEvent,
-    )
-    from .messages import (
-        RetryFeedbackPart as RetryFeedbackPart,
-    )
-    from .messages import (
-        RetryPromptPart as RetryPromptPart,
-    )
-    from .messages import (
-        SystemPromptPart as SystemPromptPart,
-    )
-    from .messages import (
-        TextPart as TextPart,
-    )
-    from .messages import (
-        TextPartDelta as TextPartDelta,
-    )
-    from .messages import (
-        ThinkingPart as ThinkingPart,
-    )
-    from .messages import (
-        ThinkingPartDelta as ThinkingPartDelta,
-    )
-    from .messages import (
-        ToolCallPart as ToolCallPart,
-    )
-    from .messages import (
-        ToolCallPartDelta as ToolCallPartDelta,
-    )
-    from .messages import (
-        ToolReturnPart as ToolReturnPart,
-    )
-    from .messages import (
-        UserPromptPart as UserPromptPart,
-    )
-    from .messages import (
-        VideoUrl as VideoUrl,
-    )
-    from .models import (
-        Model as Model,
-    )
-    from .models import (
-        ModelRequestParameters as ModelRequestParameters,
-    )
-    from .models import (
-        StreamedResponse as StreamedResponse,
-    )
-    from .models import (
-        infer_model as infer_model,
-    )
-    from .models.groq import GroqModel as GroqModel
-    from .models.groq import GroqModelSettings as GroqModelSettings
-    from .output import (
-        NativeOutput as NativeOutput,
-    )
-    from .output import (
-        OutputObjectDefinition as OutputObjectDefinition,
-    )
-    from .output import (
-        PromptedOutput as PromptedOutput,
-    )
-    from .output import (
-        ToolOutput as ToolOutput,
-    )
-    from .result import (
-        AgentRunResult as AgentRunResult,
-    )
-    from .result import (
-        AgentRunResultEvent as AgentRunResultEvent,
-    )
-    from .result import (
-        StreamedRunResult as StreamedRunResult,
-    )
-    from .settings import ModelSettings as ModelSettings
-    from .tools import RunContext as RunContext
-    from .tools import Tool as Tool
-    from .tools import ToolDefinition as ToolDefinition
-    from .usage import RequestUsage as RequestUsage
-    from .usage import RunUsage as RunUsage
-    from .usage import UsageLimits as UsageLimits
+from ._run import (
+    capture_run_messages as capture_run_messages,
+)
+from .agent import (
+    Agent as Agent,
+)
+from .agent import (
+    AgentEventStream as AgentEventStream,
+)
+from .agent import (
+    EndStrategy as EndStrategy,
+)
+from .exceptions import (
+    AgentGroqError as AgentGroqError,
+)
+from .exceptions import (
+    ModelAPIError as ModelAPIError,
+)
+from .exceptions import (
+    ModelHTTPError as ModelHTTPError,
+)
+from .exceptions import (
+    ModelRetry as ModelRetry,
+)
+from .exceptions import (
+    UnexpectedModelBehavior as UnexpectedModelBehavior,
+)
+from .exceptions import (
+    UsageLimitExceeded as UsageLimitExceeded,
+)
+from .exceptions import (
+    UserError as UserError,
+)
+from .messages import (
+    AudioUrl as AudioUrl,
+)
+from .messages import (
+    BinaryContent as BinaryContent,
+)
+from .messages import (
+    BuiltinToolCallPart as BuiltinToolCallPart,
+)
+from .messages import (
+    BuiltinToolReturnPart as BuiltinToolReturnPart,
+)
+from .messages import (
+    DocumentUrl as DocumentUrl,
+)
+from .messages import (
+    FinalResultEvent as FinalResultEvent,
+)
+from .messages import (
+    FunctionToolCallEvent as FunctionToolCallEvent,
+)
+from .messages import (
+    FunctionToolResultEvent as FunctionToolResultEvent,
+)
+from .messages import (
+    ImageUrl as ImageUrl,
+)
+from .messages import (
+    ModelMessage as ModelMessage,
+)
+from .messages import (
+    ModelMessagesTypeAdapter as ModelMessagesTypeAdapter,
+)
+from .messages import (
+    ModelRequest as ModelRequest,
+)
+from .messages import (
+    ModelResponse as ModelResponse,
+)
+from .messages import (
+    PartDeltaEvent as PartDeltaEvent,
+)
+from .messages import (
+    PartStartEvent as PartStartEvent,
+)
+from .messages import (
+    RetryFeedbackPart as RetryFeedbackPart,
+)
+from .messages import (
+    RetryPromptPart as RetryPromptPart,
+)
+from .messages import (
+    SystemPromptPart as SystemPromptPart,
+)
+from .messages import (
+    TextPart as TextPart,
+)
+from .messages import (
+    TextPartDelta as TextPartDelta,
+)
+from .messages import (
+    ThinkingPart as ThinkingPart,
+)
+from .messages import (
+    ThinkingPartDelta as ThinkingPartDelta,
+)
+from .messages import (
+    ToolCallPart as ToolCallPart,
+)
+from .messages import (
+    ToolCallPartDelta as ToolCallPartDelta,
+)
+from .messages import (
+    ToolReturnPart as ToolReturnPart,
+)
+from .messages import (
+    UserPromptPart as UserPromptPart,
+)
+from .messages import (
+    VideoUrl as VideoUrl,
+)
+from .models import (
+    Model as Model,
+)
+from .models import (
+    ModelRequestParameters as ModelRequestParameters,
+)
+from .models import (
+    StreamedResponse as StreamedResponse,
+)
+from .models import (
+    infer_model as infer_model,
+)
+from .output import (
+    NativeOutput as NativeOutput,
+)
+from .output import (
+    OutputObjectDefinition as OutputObjectDefinition,
+)
+from .output import (
+    PromptedOutput as PromptedOutput,
+)
+from .output import (
+    ToolOutput as ToolOutput,
+)
+from .result import (
+    AgentRunResult as AgentRunResult,
+)
+from .result import (
+    AgentRunResultEvent as AgentRunResultEvent,
+)
+from .result import (
+    StreamedRunResult as StreamedRunResult,
+)
+from .settings import (
+    ModelSettings as ModelSettings,
+)
+from .tools import (
+    RunContext as RunContext,
+)
+from .tools import (
+    Tool as Tool,
+)
+from .tools import (
+    ToolDefinition as ToolDefinition,
+)
+from .usage import (
+    RequestUsage as RequestUsage,
+)
+from .usage import (
+    RunUsage as RunUsage,
+)
+from .usage import (
+    UsageLimits as UsageLimits,
+)
 
-# name -> module that defines it
-_EXPORTS: dict[str, str] = {
-    'Agent': '.agent',
-    'AgentEventStream': '.agent',
-    'AgentGroqError': '.exceptions',
-    'AgentRunResult': '.result',
-    'AgentRunResultEvent': '.result',
-    'AudioUrl': '.messages',
-    'BinaryContent': '.messages',
-    'BuiltinToolCallPart': '.messages',
-    'BuiltinToolReturnPart': '.messages',
-    'DocumentUrl': '.messages',
-    'EndStrategy': '.agent',
-    'FinalResultEvent': '.messages',
-    'FunctionToolCallEvent': '.messages',
-    'FunctionToolResultEvent': '.messages',
-    'GroqModel': '.models.groq',
-    'GroqModelSettings': '.models.groq',
-    'ImageUrl': '.messages',
+if typing.TYPE_CHECKING:
+    from .instrumentation import (
+        InstrumentationSettings as InstrumentationSettings,
+    )
+    from .instrumentation import (
+        InstrumentedModel as InstrumentedModel,
+    )
+    from .instrumentation import (
+        instrument_all as instrument_all,
+    )
+    from .models.groq import (
+        GroqModel as GroqModel,
+    )
+    from .models.groq import (
+        GroqModelSettings as GroqModelSettings,
+    )
+
+# The names whose modules import `groq` or OpenTelemetry: loaded by `__getattr__` on first use.
+_LAZY: dict[str, str] = {
     'InstrumentationSettings': '.instrumentation',
     'InstrumentedModel': '.instrumentation',
-    'Model': '.models',
-    'ModelAPIError': '.exceptions',
-    'ModelHTTPError': '.exceptions',
-    'ModelMessage': '.messages',
-    'ModelMessagesTypeAdapter': '.messages',
-    'ModelRequest': '.messages',
-    'ModelRequestParameters': '.models',
-    'ModelResponse': '.messages',
-    'ModelRetry': '.exceptions',
-    'ModelSettings': '.settings',
-    'NativeOutput': '.output',
-    'OutputObjectDefinition': '.output',
-    'PartDeltaEvent': '.messages',
-    'PartStartEvent': '.messages',
-    'PromptedOutput': '.output',
-    'RequestUsage': '.usage',
-    'RetryFeedbackPart': '.messages',
-    'RetryPromptPart': '.messages',
-    'RunContext': '.tools',
-    'RunUsage': '.usage',
-    'StreamedResponse': '.models',
-    'StreamedRunResult': '.result',
-    'SystemPromptPart': '.messages',
-    'TextPart': '.messages',
-    'TextPartDelta': '.messages',
-    'ThinkingPart': '.messages',
-    'ThinkingPartDelta': '.messages',
-    'Tool': '.tools',
-    'ToolCallPart': '.messages',
-    'ToolCallPartDelta': '.messages',
-    'ToolDefinition': '.tools',
-    'ToolOutput': '.output',
-    'ToolReturnPart': '.messages',
-    'UnexpectedModelBehavior': '.exceptions',
-    'UsageLimitExceeded': '.exceptions',
-    'UsageLimits': '.usage',
-    'UserError': '.exceptions',
-    'UserPromptPart': '.messages',
-    'VideoUrl': '.messages',
-    'capture_run_messages': '._run',
-    'infer_model': '.models',
     'instrument_all': '.instrumentation',
+    'GroqModel': '.models.groq',
+    'GroqModelSettings': '.models.groq',
 }
 
 __all__ = (
@@ -295,8 +271,8 @@ __all__ = (
 )
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
     value = getattr(importlib.import_module(module, __name__), name)
@@ -305,4 +281,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted({*globals(), *_LAZY})
