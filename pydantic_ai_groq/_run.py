@@ -335,7 +335,7 @@ class AgentRun(Generic[AgentDepsT]):
                 f'{reason}. You must call a tool: respond by calling one of the tools ({names}) with valid arguments.'
             )
         if schema.mode in ('native', 'prompted'):
-            return f'{reason}. Answer with JSON that matches the requested schema.'
+            return f'{reason}. {self._expected_output or "Answer with JSON that matches the requested schema."}'
         return f'{reason}. Call tools with arguments that match their schemas, or answer in plain text.'
 
     async def _handle_text(self, text: str, parts: list[ModelRequestPart]) -> None:
