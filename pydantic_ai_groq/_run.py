@@ -7,6 +7,7 @@ messages and the usage on the `AgentRun`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
@@ -66,11 +67,18 @@ FINAL_RESULT_PROCESSED = 'Final result processed.'
 OUTPUT_TOOL_NOT_USED = 'Output tool not used - a final result was already processed.'
 EMPTY_RESPONSE = 'Responses without text or tool calls are not permitted; answer or call a tool.'
 
-_captured_messages: ContextVar[list[ModelMessage] | None] = ContextVar('_captured_messages', default=None)
+
+@dataclass
+class _Capture:
+    messages: list[ModelMessage]
+    taken: bool = False
+
+
+_capture: ContextVar[_Capture | None] = ContextVar('_capture', default=None)
 
 
 class capture_run_messages:
-    """Keep the messages of the run started inside the block, even when it fails.
+    """Keep the messages of the first run started inside the block, even when it fails.
 
     ```python
     with capture_run_messages() as messages:
@@ -79,6 +87,10 @@ class capture_run_messages:
         except UnexpectedModelBehavior:
             print(messages)  # everything sent and received up to the failure
     ```
+
+    Capturing only observes: every run keeps its own history. Later runs in the block, runs
+    started concurrently after the first, and sub-agents called from its tools are not recorded
+    (open another block around them to see theirs).
     """
 
     def __init__(self) -> None:
@@ -86,11 +98,12 @@ class capture_run_messages:
         self._token: Any = None
 
     def __enter__(self) -> list[ModelMessage]:
-        self._token = _captured_messages.set(self._messages)
+        # One holder shared by every task started in the block, so only one run can take it.
+        self._token = _capture.set(_Capture(self._messages))
         return self._messages
 
     def __exit__(self, *args: object) -> None:
-        _captured_messages.reset(self._token)
+        _capture.reset(self._token)
 
 
 def takes_run_context(function: Callable[..., Any], other_arguments: int = 0) -> bool:
@@ -119,6 +132,26 @@ class _Output:
     tool_call_id: str | None
 
 
+@dataclass
+class _ToolFailure:
+    """A tool's last failure in the response being answered."""
+
+    retry: RetryPromptPart
+    max_retries: int
+    cause: ModelRetry | pydantic.ValidationError | None
+
+
+def _problem(error: ModelRetry | pydantic.ValidationError | str | list[ErrorDetails]) -> str:
+    """What went wrong, told to the user (a retry prompt's text speaks to the model)."""
+    if isinstance(error, ModelRetry):
+        return error.message
+    if isinstance(error, pydantic.ValidationError):
+        error = error.errors(include_url=False)
+    if isinstance(error, str):
+        return error
+    return '; '.join(f'{".".join(map(str, e["loc"]))}: {e["msg"]}' if e['loc'] else e['msg'] for e in error)
+
+
 class AgentRun(Generic[AgentDepsT]):
     """The state of one run and the loop that advances it."""
 
@@ -143,8 +176,12 @@ class AgentRun(Generic[AgentDepsT]):
         instrumentation: InstrumentationSettings | None = None,
         agent_name: str | None = None,
     ) -> None:
-        captured = _captured_messages.get()
-        self.messages: list[ModelMessage] = captured if captured is not None else []
+        capture = _capture.get()
+        if capture is not None and not capture.taken:
+            capture.taken = True
+            self.messages: list[ModelMessage] = capture.messages  # the run's own list, observed by the block
+        else:
+            self.messages = []
         self.messages.extend(message_history or ())
         self.new_message_index = len(self.messages)
         self.usage = RunUsage()
@@ -163,8 +200,15 @@ class AgentRun(Generic[AgentDepsT]):
         self._output_validators = output_validators
         self._instructions = instructions
         self._system_prompts = system_prompts
+        # Failures in a row per tool, and output failures: each response counts at most one of each.
         self._tool_failures: dict[str, int] = {}
+        self._response_tool_failures: dict[str, _ToolFailure] = {}
+        self._response_tool_successes: set[str] = set()
         self._output_failures = 0
+        self._output_failure_step = 0
+        # Where only the instructions carry the output schema, retry prompts repeat it.
+        in_instructions = output_schema.instructions_for(function_tools=bool(tools)) is not None
+        self._expected_output = output_schema.expected if in_instructions else None
         self.telemetry: RunTelemetry | None = None
         if instrumentation is not None:
             from ._instrumentation_run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
@@ -215,6 +259,8 @@ class AgentRun(Generic[AgentDepsT]):
             parts: list[ModelRequestPart] = []
             async for event in self._handle_response(response, parts):
                 yield event
+            if not params.tool_called and response.tool_calls:
+                params = dataclasses.replace(params, tool_called=True)  # a forcing `tool_choice` has been met
             if self.output is not None:
                 if parts:
                     # Every tool call is answered, so the history can be continued as it is.
@@ -270,13 +316,13 @@ class AgentRun(Generic[AgentDepsT]):
                 yield event
             return
         if response.finish_reason == 'error':
-            self._output_failed(self._rejected_message(response), None, None, parts)
+            self._output_failed(RetryPromptPart(self._rejected_message(response)), parts)
             return
         text = response.text
         if text:
             await self._handle_text(text, parts)
             return
-        self._output_failed(EMPTY_RESPONSE, None, None, parts)
+        self._output_failed(RetryPromptPart(EMPTY_RESPONSE), parts)
 
     def _rejected_message(self, response: ModelResponse) -> str:
         """The retry prompt for a generation the API rejected (e.g. Groq's `tool_use_failed`)."""
@@ -289,7 +335,7 @@ class AgentRun(Generic[AgentDepsT]):
                 f'{reason}. You must call a tool: respond by calling one of the tools ({names}) with valid arguments.'
             )
         if schema.mode in ('native', 'prompted'):
-            return f'{reason}. Answer with JSON that matches the requested schema.'
+            return f'{reason}. {self._expected_output or "Answer with JSON that matches the requested schema."}'
         return f'{reason}. Call tools with arguments that match their schemas, or answer in plain text.'
 
     async def _handle_text(self, text: str, parts: list[ModelRequestPart]) -> None:
@@ -299,7 +345,7 @@ class AgentRun(Generic[AgentDepsT]):
             try:
                 value = output.validate_json(strip_markdown_fence(text))
             except pydantic.ValidationError as e:
-                self._output_failed(e.errors(include_url=False), None, None, parts, output)
+                self._output_failed(self._json_text_retry(e), parts, output, e)
                 return
             await self._finish(value, None, None, parts, output)
         elif schema.allow_text:
@@ -307,7 +353,13 @@ class AgentRun(Generic[AgentDepsT]):
         else:
             names = ', '.join(schema.tools)
             message = f'Plain text responses are not permitted, please include your response in a tool call ({names}).'
-            self._output_failed(message, None, None, parts)
+            self._output_failed(RetryPromptPart(message), parts)
+
+    def _json_text_retry(self, error: pydantic.ValidationError) -> RetryPromptPart:
+        """The retry prompt for JSON output text that does not validate (repeating the schema where needed)."""
+        if self._expected_output is None:
+            return RetryPromptPart(error.errors(include_url=False))
+        return RetryPromptPart(f'Your answer is not the output asked for: {_problem(error)}. {self._expected_output}')
 
     async def _finish(
         self,
@@ -321,37 +373,57 @@ class AgentRun(Generic[AgentDepsT]):
         try:
             for validator in self._output_validators:
                 if takes_run_context(validator, other_arguments=1):
-                    value = await _call(validator, self.ctx, value)
+                    value = await _call(validator, self._output_context(tool_name, tool_call_id, output), value)
                 else:
                     value = await _call(validator, value)
         except ModelRetry as e:
-            self._output_failed(e.message, tool_name, tool_call_id, parts, output)
+            retry = RetryPromptPart(e.message, tool_name, tool_call_id) if tool_call_id else RetryPromptPart(e.message)
+            self._output_failed(retry, parts, output, e)
             return False
         self.output = _Output(value, tool_name, tool_call_id)
         return True
 
+    def _output_limit(self, output: ObjectOutput | None) -> int:
+        if output is not None and output.max_retries is not None:
+            return output.max_retries
+        return self._output_retries
+
+    def _output_context(
+        self, tool_name: str | None, tool_call_id: str | None, output: ObjectOutput | None
+    ) -> RunContext[AgentDepsT]:
+        """The context an output validator sees: `retry` counts the responses whose output failed before."""
+        retry = self._output_failures - (self._output_failure_step == self.ctx.run_step)
+        return dataclasses.replace(
+            self.ctx,
+            retry=retry,
+            max_retries=self._output_limit(output),
+            tool_name=tool_name,
+            tool_call_id=tool_call_id,
+        )
+
     def _output_failed(
         self,
-        error: str | list[ErrorDetails],
-        tool_name: str | None,
-        tool_call_id: str | None,
+        retry: RetryPromptPart,
         parts: list[ModelRequestPart],
         output: ObjectOutput | None = None,
+        cause: ModelRetry | pydantic.ValidationError | None = None,
     ) -> None:
-        limit = self._output_retries
-        if output is not None and output.max_retries is not None:
-            limit = output.max_retries
-        self._output_failures += 1
-        retry = RetryPromptPart(error, tool_name, tool_call_id) if tool_call_id else RetryPromptPart(error, tool_name)
+        limit = self._output_limit(output)
+        if self._output_failure_step != self.ctx.run_step:
+            self._output_failure_step = self.ctx.run_step
+            self._output_failures += 1
         if self._output_failures > limit:
+            problem = _problem(retry.content if cause is None else cause)
             raise UnexpectedModelBehavior(
-                f'Exceeded maximum output retries ({limit}); the last problem was: {retry.model_response()}'
-            )
+                f'Exceeded maximum output retries ({limit}); the last problem was: {problem}'
+            ) from cause
         parts.append(retry)
 
     async def _handle_tool_calls(
         self, calls: list[ToolCallPart], parts: list[ModelRequestPart]
     ) -> AsyncIterator[FunctionToolCallEvent | FunctionToolResultEvent]:
+        self._response_tool_failures.clear()
+        self._response_tool_successes.clear()
         answers: list[ModelRequestPart | None] = [None] * len(calls)
         final = False
         for index, call in enumerate(calls):
@@ -365,7 +437,8 @@ class AgentRun(Generic[AgentDepsT]):
             try:
                 value = output.validate_json(call.args_as_json_str())
             except pydantic.ValidationError as e:
-                self._output_failed(e.errors(include_url=False), call.tool_name, call.tool_call_id, retry_parts, output)
+                retry = RetryPromptPart(e.errors(include_url=False), call.tool_name, call.tool_call_id)
+                self._output_failed(retry, retry_parts, output, e)
             else:
                 final = await self._finish(value, call.tool_name, call.tool_call_id, retry_parts, output)
             answers[index] = (
@@ -391,6 +464,7 @@ class AgentRun(Generic[AgentDepsT]):
             for index, result in zip(to_run, results, strict=True):
                 answers[index] = result
                 yield FunctionToolResultEvent(result)
+        self._count_tool_failures()
         parts.extend(answer for answer in answers if answer is not None)
 
     def _unknown_tool_message(self, name: str) -> str:
@@ -398,16 +472,34 @@ class AgentRun(Generic[AgentDepsT]):
         listed = ', '.join(repr(n) for n in available) if available else 'none'
         return f'Unknown tool name: {name!r}. Available tools: {listed}'
 
-    def _tool_failed(self, call: ToolCallPart, error: str | list[ErrorDetails], max_retries: int) -> RetryPromptPart:
-        failures = self._tool_failures.get(call.tool_name, 0) + 1
-        self._tool_failures[call.tool_name] = failures
+    def _tool_failed(
+        self,
+        call: ToolCallPart,
+        error: str | list[ErrorDetails],
+        max_retries: int,
+        cause: ModelRetry | pydantic.ValidationError | None = None,
+    ) -> RetryPromptPart:
+        """The retry prompt for a failed call; the failure is counted once the whole response is answered."""
         retry = RetryPromptPart(error, call.tool_name, call.tool_call_id)
-        if failures > max_retries:
-            raise UnexpectedModelBehavior(
-                f'Tool {call.tool_name!r} exceeded its retry limit of {max_retries}; '
-                f'the last error was: {retry.model_response()}'
-            )
+        self._response_tool_failures[call.tool_name] = _ToolFailure(retry, max_retries, cause)
         return retry
+
+    def _count_tool_failures(self) -> None:
+        """Count one failure per tool that failed in this response, whatever its number of failed calls.
+
+        A tool whose calls all succeeded starts its count over. Calls finish in any order, so the
+        counting waits for the whole response.
+        """
+        for name in self._response_tool_successes - self._response_tool_failures.keys():
+            self._tool_failures.pop(name, None)
+        for name, failure in self._response_tool_failures.items():
+            failures = self._tool_failures.get(name, 0) + 1
+            self._tool_failures[name] = failures
+            if failures > failure.max_retries:
+                problem = _problem(failure.retry.content if failure.cause is None else failure.cause)
+                raise UnexpectedModelBehavior(
+                    f'Tool {name!r} exceeded its retry limit of {failure.max_retries}; the last error was: {problem}'
+                ) from failure.cause
 
     async def _run_tools(self, calls: list[ToolCallPart]) -> list[ToolReturnPart | RetryPromptPart]:
         if len(calls) == 1:
@@ -445,10 +537,10 @@ class AgentRun(Generic[AgentDepsT]):
             else:
                 result = await self.telemetry.execute_tool(call, tool.tool_def.description, execution)
         except pydantic.ValidationError as e:
-            return self._tool_failed(call, e.errors(include_url=False), max_retries)
+            return self._tool_failed(call, e.errors(include_url=False), max_retries, e)
         except ModelRetry as e:
-            return self._tool_failed(call, e.message, max_retries)
-        self._tool_failures.pop(call.tool_name, None)
+            return self._tool_failed(call, e.message, max_retries, e)
+        self._response_tool_successes.add(call.tool_name)
         return ToolReturnPart(call.tool_name, _jsonable(call.tool_name, result), call.tool_call_id)
 
     async def _execute_tool(self, call: ToolCallPart, schema: FunctionSchema, ctx: RunContext[Any]) -> Any:

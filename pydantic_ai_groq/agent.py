@@ -325,8 +325,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             allow_text_output=schema.allow_text or schema.mode in ('native', 'prompted'),
         )
         instructions = list(self._instructions)
-        if schema.instructions:
-            instructions.append(schema.instructions)
+        if output_instructions := schema.instructions_for(function_tools=bool(self._tools)):
+            instructions.append(output_instructions)
         return AgentRun(
             model=resolved,
             deps=run_deps,

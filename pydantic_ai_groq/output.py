@@ -53,6 +53,19 @@ DEFAULT_PROMPTED_OUTPUT_TEMPLATE = (
 )
 """The instructions `PromptedOutput` adds; `{schema}` is replaced by the JSON schema."""
 
+NATIVE_OUTPUT_BESIDE_TOOLS_TEMPLATE = (
+    "Call the tools you need first. Then give your final answer as a JSON object that's compatible with "
+    'this schema, with no text or Markdown fencing before or after:\n\n{schema}'
+)
+"""The instructions `NativeOutput` adds when function tools are offered too: no response format can
+carry the schema then (Groq refuses one beside tools)."""
+
+EXPECTED_JSON_TEMPLATE = (
+    "Answer with only a JSON object that's compatible with this schema, with no text or Markdown fencing "
+    'before or after:\n\n{schema}'
+)
+"""What a retry prompt repeats when only the instructions carry the schema."""
+
 
 @dataclass(slots=True)
 class OutputObjectDefinition:
@@ -302,7 +315,9 @@ class OutputSchema:
         allow_text: Whether a text answer is (or may be) the output.
         tools: Output tools by name (`tool` mode).
         object_output: The JSON schema output (`native` and `prompted` modes).
-        instructions: Extra instructions (`prompted` mode).
+        instructions: The instructions carrying the schema (`prompted` mode; `native` mode beside
+            function tools), see `instructions_for`.
+        expected: What a retry prompt repeats when only the instructions carry the schema.
     """
 
     mode: Literal['text', 'tool', 'native', 'prompted']
@@ -310,6 +325,17 @@ class OutputSchema:
     tools: dict[str, ObjectOutput] = field(default_factory=dict[str, ObjectOutput])
     object_output: ObjectOutput | None = None
     instructions: str | None = None
+    expected: str | None = None
+
+    def instructions_for(self, *, function_tools: bool) -> str | None:
+        """The instructions the output adds to a run, where no response format carries the schema.
+
+        That is prompted output, and native output when function tools are offered (no response
+        format is sent beside tools).
+        """
+        if self.mode == 'prompted' or (self.mode == 'native' and function_tools):
+            return self.instructions
+        return None
 
     @property
     def tool_defs(self) -> list[ToolDefinition]:
@@ -405,11 +431,18 @@ def _json_output_schema(spec: NativeOutput[Any] | PromptedOutput[Any]) -> Output
     description = spec.description or (_own_docstring(members[0]) if len(members) == 1 else None)
     if isinstance(spec, NativeOutput):
         output = _object_output(output_type, name=name, description=description, strict=spec.strict)
-        return OutputSchema('native', allow_text=False, object_output=output)
-    output = _object_output(output_type, name=name, description=description)
-    template = spec.template or DEFAULT_PROMPTED_OUTPUT_TEMPLATE
-    instructions = template.format(schema=json.dumps(output.json_schema))
-    return OutputSchema('prompted', allow_text=False, object_output=output, instructions=instructions)
+        template, mode = NATIVE_OUTPUT_BESIDE_TOOLS_TEMPLATE, 'native'
+    else:
+        output = _object_output(output_type, name=name, description=description)
+        template, mode = spec.template or DEFAULT_PROMPTED_OUTPUT_TEMPLATE, 'prompted'
+    schema = json.dumps(output.json_schema)
+    return OutputSchema(
+        mode,
+        allow_text=False,
+        object_output=output,
+        instructions=template.format(schema=schema),
+        expected=EXPECTED_JSON_TEMPLATE.format(schema=schema),
+    )
 
 
 _FENCE = re.compile(r'^\s*```(?:json)?\s*\n(.*?)\n?```\s*$', re.DOTALL)

@@ -79,10 +79,25 @@ class AgentRunResultEvent(Generic[OutputDataT]):
     event_kind: Literal['agent_run_result'] = 'agent_run_result'
 
 
+_CLOSED_EARLY = (
+    'The run was closed before it finished (its stream was left or closed early), so it has no output; '
+    'read the output inside the `async with` block.'
+)
+
+
+def _output_of(run: AgentRun[Any]) -> Any:
+    if run.output is None:
+        raise UserError(_CLOSED_EARLY)
+    return run.output.value
+
+
 def finished_result(run: AgentRun[Any]) -> AgentRunResult[Any]:
-    """The `AgentRunResult` of a run whose events are exhausted."""
-    assert run.output is not None
-    return AgentRunResult(run.output.value, run.messages, run.new_message_index, run.usage)
+    """The `AgentRunResult` of a run whose events are exhausted.
+
+    Raises:
+        UserError: When the run was closed before it had an output.
+    """
+    return AgentRunResult(_output_of(run), run.messages, run.new_message_index, run.usage)
 
 
 class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
@@ -100,6 +115,7 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         self._messages = run.messages
         self._new_message_index = run.new_message_index
         self._done = False
+        self._error: BaseException | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -112,9 +128,13 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
 
     async def stream_events(self) -> AsyncIterator[AgentStreamEvent]:
         """Every remaining event of the run: part events, tool events, `FinalResultEvent`."""
-        async for event in self._events:
-            yield event
-        self._done = True
+        try:
+            async for event in self._events:
+                yield event
+        except Exception as e:
+            self._error = e  # kept for `get_output()`, which re-raises what ended the run
+            raise
+        self._done = self._run.output is not None
 
     async def stream_text(self, *, delta: bool = False) -> AsyncIterator[str]:
         """The text of the response being streamed, as it arrives.
@@ -199,11 +219,17 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
                 yield partial
 
     async def get_output(self) -> OutputDataT:
-        """Read the run to the end and return the validated output."""
+        """Read the run to the end and return the validated output.
+
+        Raises:
+            UserError: When the run was closed before it finished (e.g. its `async with` block was left).
+            Exception: Whatever ended the run, again when it already failed.
+        """
         async for _ in self.stream_events():
             pass
-        assert self._run.output is not None
-        return self._run.output.value
+        if self._error is not None:
+            raise self._error
+        return _output_of(self._run)
 
     def result(self) -> AgentRunResult[OutputDataT]:
         """The finished run's result.
@@ -212,7 +238,10 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
             UserError: When the run has not finished yet.
         """
         if not self._done:
-            raise UserError('The run is still streaming: read it to the end (e.g. await get_output()) first.')
+            raise UserError(
+                'The run is still streaming, or was closed before it finished: read it to the end '
+                '(e.g. await get_output()) inside the `async with` block first.'
+            )
         return finished_result(self._run)
 
 

@@ -45,8 +45,9 @@ class ModelSettings(TypedDict, total=False):
     """Whether the model may call several tools in one response (sent only with tools)."""
 
     tool_choice: Literal['auto', 'none', 'required'] | list[str]
-    """Which tools the model may call: `auto`, `none`, `required`, or a list of tool names (one name forces
-    that tool; several send only those tools, with `required`)."""
+    """Which tools the model may call: `auto`, `none` (no function tools; an agent's output tools stay
+    callable), `required`, or a list of tool names (one name forces that tool; several send only those
+    tools, with `required`). In a run, `required` and names hold until the model has called a tool."""
 
     extra_headers: dict[str, str]
     """Extra HTTP headers for the request."""

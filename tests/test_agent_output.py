@@ -250,7 +250,6 @@ async def test_native_output(emulator: GroqEmulator):
             'json_schema': {
                 'name': 'City',
                 'schema': {
-                    'description': 'A city and its country.',
                     'properties': {'name': {'type': 'string'}, 'country': {'type': 'string'}},
                     'required': ['name', 'country'],
                     'type': 'object',

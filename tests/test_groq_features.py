@@ -163,7 +163,11 @@ async def test_json_validate_failed(emulator: GroqEmulator, model: GroqModel):
     assert result.output == Answer(response='ok')
     retry = result.all_messages()[2].parts[0]
     assert isinstance(retry, RetryPromptPart)
-    assert retry.content == 'Failed to generate JSON. Answer with JSON that matches the requested schema.'
+    assert retry.content == snapshot("""\
+Failed to generate JSON. Answer with only a JSON object that's compatible with this schema, with no text or Markdown fencing before or after:
+
+{"properties": {"response": {"type": "string"}}, "required": ["response"], "type": "object", "additionalProperties": false}\
+""")
 
 
 async def test_text_output_rejected_generation_is_not_the_answer(emulator: GroqEmulator, model: GroqModel):

@@ -42,6 +42,8 @@ class ModelRequestParameters:
         output_tools: Tools whose call ends the run with structured output (`tool` mode).
         output_object: The schema of the output object (`native` and `prompted` modes).
         allow_text_output: Whether a plain text answer may end the turn.
+        tool_called: Whether the model has called a tool earlier in the run: a `required` or named
+            `tool_choice` setting then gives way to the default, so no setting forces tool calls forever.
     """
 
     function_tools: Sequence[ToolDefinition] = ()
@@ -50,6 +52,7 @@ class ModelRequestParameters:
     output_tools: Sequence[ToolDefinition] = ()
     output_object: OutputObjectDefinition | None = None
     allow_text_output: bool = True
+    tool_called: bool = False
 
     @property
     def tool_defs(self) -> list[ToolDefinition]:

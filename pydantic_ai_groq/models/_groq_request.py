@@ -81,7 +81,7 @@ def build_body(
     tools: list[dict[str, Any]] = []
     tool_defs = params.tool_defs
     if tool_defs:
-        tool_choice, tool_defs = _tool_choice(settings.get('tool_choice'), tool_defs, params.allow_text_output)
+        tool_choice, tool_defs = _tool_choice(settings.get('tool_choice'), tool_defs, params)
         tools.extend(_map_tool_definition(tool) for tool in tool_defs)
         body['tool_choice'] = tool_choice
         if 'parallel_tool_calls' in settings:
@@ -133,13 +133,22 @@ def _map_tool_definition(tool: ToolDefinition) -> dict[str, Any]:
 
 
 def _tool_choice(
-    setting: object, tool_defs: list[ToolDefinition], allow_text_output: bool
+    setting: object, tool_defs: list[ToolDefinition], params: ModelRequestParameters
 ) -> tuple[str | dict[str, Any], list[ToolDefinition]]:
-    """Groq's `tool_choice` and the tools to send, from the `tool_choice` setting."""
-    if setting is None:
-        return ('auto' if allow_text_output else 'required'), tool_defs
-    if setting in ('auto', 'none', 'required'):
-        return cast(str, setting), tool_defs
+    """Groq's `tool_choice` and the tools to send, from the `tool_choice` setting.
+
+    `none` withholds the function tools but keeps the output tools, so the run can still end;
+    `required` and tool names force a call only until the model has called a tool in the run.
+    """
+    default = 'auto' if params.allow_text_output else 'required'
+    if setting is None or setting == 'auto':
+        return ('auto' if setting else default), tool_defs
+    if setting == 'none':
+        if params.output_tools:
+            return default, list(params.output_tools)
+        return 'none', tool_defs
+    if setting == 'required':
+        return ('required' if not params.tool_called else default), tool_defs
     available = [tool.name for tool in tool_defs]
     if isinstance(setting, list) and setting and all(isinstance(name, str) for name in cast(list[object], setting)):
         names = cast(list[str], setting)
@@ -149,6 +158,8 @@ def _tool_choice(
                 f'Model setting tool_choice names unknown tool(s) {", ".join(unknown)}; '
                 f'available tools: {", ".join(available)}.'
             )
+        if params.tool_called:
+            return default, tool_defs
         if len(names) == 1:
             return {'type': 'function', 'function': {'name': names[0]}}, tool_defs
         return 'required', [tool for tool in tool_defs if tool.name in names]
@@ -170,6 +181,9 @@ def _json_schema_response_format(
             'use ToolOutput (the default) or PromptedOutput for structured output with it.'
         )
     schema = output.json_schema
+    if output.description:
+        # Sent once, as `json_schema.description`: the schema's own copy would cost prompt tokens on every request.
+        schema = {key: value for key, value in schema.items() if key != 'description'}
     strict = output.strict
     if profile.strict_json_schema and strict is not False:
         strict_schema = strict_schema_or_none(schema)
