@@ -110,9 +110,7 @@ async def test_prompted_output_retry_repeats_the_schema(emulator: GroqEmulator, 
     assert '"required": ["name", "country"]' in retry
 
 
-@pytest.mark.parametrize(
-    'model_name, strict', [('openai/gpt-oss-120b', True), ('openai/gpt-oss-safeguard-20b', None)]
-)
+@pytest.mark.parametrize('model_name, strict', [('openai/gpt-oss-120b', True), ('openai/gpt-oss-safeguard-20b', None)])
 async def test_json_schema_description_is_sent_once(emulator: GroqEmulator, model_name: str, strict: bool | None):
     model = emulator.model(model_name)
     agent = Agent(model, output_type=NativeOutput(City))
