@@ -6,9 +6,9 @@ after Groq answered 404 for a model) and caches the answer per client; `get` fal
 and `context_window` turn that into helpful errors ("did you mean ...?", "decommissioned, use ...",
 "this prompt cannot fit").
 
-Sources (stored copies of Groq's documentation, read 2026-11-22):
+Sources (Groq's public documentation pages, read 2026-11-22):
 
-- *Supported Models - GroqDocs* (console.groq.com/docs/models), the copy listing Qwen 3.8 27B:
+- *Supported Models - GroqDocs* (https://console.groq.com/docs/models), the version listing Qwen 3.8 27B:
   ids, owners, context windows and max completion tokens of `KNOWN_MODELS`. It lists
   `qwen/qwen3.8-27b` with a 131,042-token window, which *Model Deprecation - GroqDocs* calls "the
   same 131K context window" as Qwen 3.6 27B (131,072); 131,072 is used. Speech models show no

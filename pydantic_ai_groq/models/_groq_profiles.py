@@ -11,12 +11,12 @@ recording wins: the docs say gpt-oss does not support `reasoning_format`, yet Gr
 `reasoning_format: parsed` (with `reasoning_effort: high`) on `openai/gpt-oss-120b` with 200 and a
 `reasoning` field, so the value is sent.
 
-Sources (Groq's documentation, as stored copies read in 2026-11; model ids checked against the
+Sources (Groq's public documentation pages, read in 2026-11; model ids checked against the
 `groq` SDK 1.7.0 `CompletionCreateParams.model` literals):
 
 - *Reasoning - GroqDocs* (console.groq.com/docs/reasoning). Reasoning models: `openai/gpt-oss-20b`,
   `openai/gpt-oss-120b`, `openai/gpt-oss-safeguard-20b`, `qwen/qwen3.6-27b`, `qwen/qwen3.8-27b`,
-  `minimaxai/minimax-m2.7` (earlier copies: `qwen/qwen3-32b`, and before that
+  `minimaxai/minimax-m2.7` (earlier versions of the page: `qwen/qwen3-32b`, and before that
   `deepseek-r1-distill-llama-70b` / `deepseek-r1-distill-qwen-32b`).
   `reasoning_format` is `parsed` (a separate `message.reasoning` field), `raw` (`<think>` tags in the
   content) or `hidden`; "With openai/gpt-oss-20b and openai/gpt-oss-120b, the reasoning_format
