@@ -1185,3 +1185,23 @@ async def test_spans_sampled_out_still_count_in_metrics(emulator: GroqEmulator, 
     await weather_agent(model, telemetry.settings(include_content=True)).run('Weather in Paris and London?')
     assert telemetry.spans() == []
     assert [point['sum'] for point in telemetry.histograms()['gen_ai.client.token.usage [{token}]']] == [150, 25]
+
+
+def test_histograms_on_an_api_without_bucket_advice():
+    # opentelemetry-api 1.27-1.29: `create_histogram` has no `explicit_bucket_boundaries_advisory`.
+    from opentelemetry.metrics import Histogram, NoOpMeter, NoOpMeterProvider
+
+    made: list[str] = []
+
+    class OldApiMeter(NoOpMeter):
+        def create_histogram(self, name: str, unit: str = '', description: str = '') -> Histogram:  # type: ignore[override]
+            made.append(name)
+            return super().create_histogram(name, unit, description)
+
+    class OldApiMeterProvider(NoOpMeterProvider):
+        def get_meter(self, name: str, *args: Any, **kwargs: Any) -> NoOpMeter:
+            return OldApiMeter(name)
+
+    settings = InstrumentationSettings(meter_provider=OldApiMeterProvider())
+    assert made == ['gen_ai.client.token.usage', 'gen_ai.client.operation.duration']
+    settings.token_usage.record(3)

@@ -12,6 +12,7 @@ async with emulator.client() as client:
 """
 
 from ._catalogue import DEFAULT_MODELS, ModelCard
+from ._clock import VirtualClock
 from ._emulator import GroqEmulator
 from ._limits import RateLimitWindows
 from ._replies import ErrorReply, ExecutedToolReply, Reply, ToolCallReply, Usage
@@ -26,4 +27,5 @@ __all__ = (
     'Reply',
     'ToolCallReply',
     'Usage',
+    'VirtualClock',
 )
