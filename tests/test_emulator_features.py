@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 from typing import Any
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 import groq
 import httpx
 import pytest
@@ -765,6 +767,27 @@ async def test_virtual_clock_wakes_sleepers_in_order_after_the_others_have_run()
             await clock.sleep(bad)
     clock.advance(1)
     assert clock.now() == 6.0
+
+
+async def test_virtual_clock_waits_for_work_on_threads() -> None:
+    clock = VirtualClock()
+    release = threading.Event()
+    seen: list[tuple[str, float]] = []
+
+    async def in_thread() -> None:
+        await anyio.to_thread.run_sync(release.wait)
+        seen.append(('thread', clock.now()))
+
+    async def sleeper() -> None:
+        await clock.sleep(5)
+        seen.append(('sleeper', clock.now()))
+
+    timer = threading.Timer(0.5, release.set)  # however late the thread ends, the time waits for it
+    async with anyio.create_task_group() as group:
+        group.start_soon(in_thread)
+        group.start_soon(sleeper)
+        timer.start()
+    assert seen == [('thread', 0.0), ('sleeper', 5.0)]
 
 
 async def test_emulator_model() -> None:

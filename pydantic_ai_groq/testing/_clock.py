@@ -6,6 +6,7 @@ import math
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 
 __all__ = ('VirtualClock',)
 
@@ -19,9 +20,13 @@ class VirtualClock:
     gives the same answer on a loaded machine as on an idle one.
 
     A sleep lets every other task run until all of them wait (for a lock, an event, a response or a sleep
-    of their own); then the time jumps to the earliest sleeper's wake-up time and that sleeper goes on.
-    So requests already under way reach the emulator at the time they were sent, however slow the machine.
-    Use it in-process (`GroqEmulator.client()`): work on other threads or sockets is not waited for.
+    of their own) and no `anyio.to_thread` work is left (the groq SDK's first request and sync tools run
+    there); then the time jumps to the earliest sleeper's wake-up time and that sleeper goes on. So
+    requests already under way reach the emulator at the time they were sent, however slow the machine.
+    Use it in-process (`GroqEmulator.client()`): a server on another thread or socket is not waited for,
+    nor are real sleeps (`Reply.delay`) or `asyncio.to_thread` work. The groq SDK runs its platform lookup
+    that way on a client's first request: send one (`await client.models.list()`) before a concurrent
+    burst whose timing the test checks.
 
     Attributes:
         time: The current time in seconds.
@@ -56,7 +61,7 @@ class VirtualClock:
                         self._moved = anyio.Event()
                     await self._moved.wait()  # an earlier sleeper moves the time first
                     continue
-                await anyio.wait_all_tasks_blocked()
+                await _quiescent()
                 if wake_time == min(self._wake_times):
                     self._move_to(wake_time)
         finally:
@@ -72,3 +77,12 @@ class VirtualClock:
         if self._moved is not None:
             self._moved.set()
             self._moved = None
+
+
+async def _quiescent() -> None:
+    """Return once every other task waits and no worker thread of `anyio.to_thread` is busy."""
+    threads = anyio.to_thread.current_default_thread_limiter()
+    await anyio.wait_all_tasks_blocked()
+    while threads.borrowed_tokens:
+        await anyio.sleep(0.01)  # real time: the thread's work, however slow, must end first
+        await anyio.wait_all_tasks_blocked()
