@@ -12,6 +12,7 @@ each model family takes in `_groq_profiles`, the model catalogue in `_groq_catal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -342,7 +343,8 @@ class GroqModel(Model):
                 except TimeoutError as e:
                     raise waits.timed_out(self._model_name, f'waiting for the rate limiter: {e}') from e
             try:
-                with anyio.fail_after(waits.remaining()):
+                remaining = waits.remaining()
+                with anyio.fail_after(remaining) if remaining is not None else contextlib.nullcontext():
                     response = await self.client.post(
                         CHAT_COMPLETIONS_PATH,
                         cast_to=httpx.Response,
@@ -422,10 +424,12 @@ class _Waits:
 
     @classmethod
     def of(cls, model: GroqModel, model_settings: ModelSettings | None) -> _Waits:
-        settings = merge_model_settings(model.settings, model_settings)
-        timeout: float | None = settings.get('timeout')
+        # Read from the two layers directly: this runs on every request, merging them again would cost more.
+        layers = [layer for layer in (model_settings, model.settings) if layer]
+        timeout: float | None = next((layer['timeout'] for layer in layers if 'timeout' in layer), None)
+        max_wait = next((layer['groq_max_retry_wait'] for layer in layers if 'groq_max_retry_wait' in layer), None)
         deadline = None if timeout is None else model.clock.now() + timeout
-        return cls(model.clock, deadline, settings.get('groq_max_retry_wait', DEFAULT_MAX_WAIT))
+        return cls(model.clock, deadline, DEFAULT_MAX_WAIT if max_wait is None else max_wait)
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else max(0.0, self.deadline - self.clock.now())
