@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
 .PHONY: help
 help:  ## Show the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: install
 install: .venv/.installed  ## Create .venv with uv (installing uv with pip when absent) and sync uv.lock
@@ -27,6 +27,16 @@ test: install  ## Run the tests with branch coverage (fails under 95%)
 	$(VENV_BIN)/coverage erase
 	$(VENV_BIN)/coverage run -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 	$(VENV_BIN)/coverage report
+
+.PHONY: test-lowest
+test-lowest:  ## Run the tests against the lowest versions pyproject.toml allows (in .venv-lowest)
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv
+	rm -rf .venv-lowest
+	$(UV) venv --quiet .venv-lowest
+	$(UV) pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e '.[cli]' --group dev
+	$(UV) pip list --python .venv-lowest/bin/python 2>/dev/null \
+		| grep -E '^(groq|pydantic|pydantic-core|anyio|httpx|opentelemetry-api|docstring-parser|rich) '
+	.venv-lowest/bin/python -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install  ## ruff check, ruff format --check, pyright strict on the package; pyright and mypy on tests/typing
@@ -59,4 +69,4 @@ docs: install  ## Build the documentation site (strict)
 
 .PHONY: clean
 clean:  ## Remove the virtualenv and build output
-	rm -rf .venv site .coverage htmlcov
+	rm -rf .venv .venv-lowest site .coverage htmlcov

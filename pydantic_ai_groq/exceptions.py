@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from .rate_limit import parse_wait
+
 __all__ = (
     'AgentGroqError',
     'ModelAPIError',
@@ -136,6 +138,8 @@ class ModelHTTPError(AgentGroqError):
         self.body = body
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
         self.hint = hint
+        # Parsed once: a value that is ignored is logged once, not on every read.
+        self._retry_after = _parse_retry_after(self.headers)
         message = f'status_code: {status_code}, model_name: {model_name}, body: {body}'
         if (retry_after := self.retry_after) is not None:
             message += f', retry after {retry_after:g}s'
@@ -152,18 +156,12 @@ class ModelHTTPError(AgentGroqError):
 
     @property
     def retry_after(self) -> float | None:
-        """Seconds the server asked to wait before retrying (`retry-after`), or `None`."""
-        if (ms := self.headers.get('retry-after-ms')) is not None:
-            try:
-                return float(ms) / 1000
-            except ValueError:
-                pass
-        if (seconds := self.headers.get('retry-after')) is not None:
-            try:
-                return float(seconds)
-            except ValueError:
-                return None
-        return None
+        """Seconds the server asked to wait before retrying (`retry-after-ms` or `retry-after`), or `None`.
+
+        Only a finite wait of 0 seconds or more counts: a NaN, negative, infinite or unreadable value
+        is `None` (and logged).
+        """
+        return self._retry_after
 
     @property
     def retryable(self) -> bool:
@@ -176,6 +174,12 @@ class ModelHTTPError(AgentGroqError):
         error = error_object(self.body)
         code = error.get('code') if error else None
         return code if isinstance(code, str) else None
+
+
+def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    if (ms := parse_wait('retry-after-ms', headers.get('retry-after-ms'), scale=0.001)) is not None:
+        return ms
+    return parse_wait('retry-after', headers.get('retry-after'))
 
 
 def error_object(body: object) -> dict[str, Any] | None:

@@ -87,18 +87,26 @@ class InstrumentationSettings:
         # Built once here, not per run; the global providers hand out proxies that follow a provider set later.
         self.tracer = (self.tracer_provider or trace.get_tracer_provider()).get_tracer(_SCOPE)
         meter: Meter = (self.meter_provider or metrics.get_meter_provider()).get_meter(_SCOPE)
-        self.token_usage = meter.create_histogram(
-            'gen_ai.client.token.usage',
-            unit='{token}',
-            description='Number of input and output tokens used.',
-            explicit_bucket_boundaries_advisory=TOKEN_BUCKETS,
+        self.token_usage = _histogram(
+            meter, 'gen_ai.client.token.usage', '{token}', 'Number of input and output tokens used.', TOKEN_BUCKETS
         )
-        self.operation_duration = meter.create_histogram(
-            'gen_ai.client.operation.duration',
-            unit='s',
-            description='GenAI operation duration.',
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        self.operation_duration = _histogram(
+            meter, 'gen_ai.client.operation.duration', 's', 'GenAI operation duration.', DURATION_BUCKETS
         )
+
+
+def _histogram(meter: Meter, name: str, unit: str, description: str, buckets: Sequence[float]) -> Histogram:
+    """A histogram with the semantic conventions' bucket boundaries, where the API can take them.
+
+    `explicit_bucket_boundaries_advisory` came in opentelemetry-api 1.30; with 1.27-1.29 the histogram gets
+    the SDK's default boundaries (configure a View for others).
+    """
+    try:
+        return meter.create_histogram(
+            name, unit=unit, description=description, explicit_bucket_boundaries_advisory=buckets
+        )
+    except TypeError:
+        return meter.create_histogram(name, unit=unit, description=description)
 
 
 def instrument_all(instrument: InstrumentationSettings | bool = True) -> None:

@@ -15,14 +15,23 @@ model = GroqModel('llama-3.3-70b-versatile', rate_limit=limiter)
 
 from __future__ import annotations
 
+import logging
+import math
 import re
-import time
 from collections import deque
 from collections.abc import Mapping
 
 import anyio
 
-__all__ = ('GroqRateLimiter', 'parse_duration', 'parse_rate_limit_headers')
+from .clock import SYSTEM_CLOCK, Clock
+
+__all__ = ('DEFAULT_MAX_WAIT', 'GroqRateLimiter', 'parse_duration', 'parse_rate_limit_headers', 'parse_wait')
+
+DEFAULT_MAX_WAIT = 60.0
+"""The longest wait one server-sent `retry-after` or `x-ratelimit-reset-*` may impose by default (the groq
+SDK caps its own retries' waits at 60 s too); `GroqModelSettings.groq_max_retry_wait` changes it."""
+
+_logger = logging.getLogger('pydantic_ai_groq')
 
 _DURATION = re.compile(r'(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$')
 
@@ -37,17 +46,40 @@ _HEADER_FIELDS = {
 
 
 def parse_duration(text: str) -> float | None:
-    """Seconds in one of Groq's reset forms: `2m59.56s`, `7.66s`, `120ms`, `1h2m3s`, or a plain number."""
+    """Seconds in one of Groq's reset forms: `2m59.56s`, `7.66s`, `120ms`, `1h2m3s`, or a plain number.
+
+    Returns `None` for anything else, including a negative, infinite or NaN number.
+    """
     text = text.strip()
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        pass
-    match = _DURATION.match(text)
-    if not text or match is None:
+        match = _DURATION.match(text)
+        if not text or match is None:
+            return None
+        hours, minutes, seconds, millis = (float(g) if g else 0.0 for g in match.groups())
+        return hours * 3600 + minutes * 60 + seconds + millis / 1000
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def parse_wait(header: str, text: str | None, *, scale: float = 1.0) -> float | None:
+    """A server-sent wait (`retry-after`, `retry-after-ms`, `x-ratelimit-reset-*`) in seconds, parsed strictly.
+
+    A wait that is not a finite number of seconds, at least 0, is ignored with a warning on the
+    `pydantic_ai_groq` logger: an `inf`, a NaN or garbage never makes anyone wait, forever or at all.
+
+    Args:
+        header: The header's name, for the log line.
+        text: The header's value; `None` when absent (no log line).
+        scale: Seconds per unit (`0.001` for `retry-after-ms`).
+    """
+    if text is None:
         return None
-    hours, minutes, seconds, millis = (float(g) if g else 0.0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds + millis / 1000
+    seconds = parse_duration(text)
+    if seconds is None:
+        _logger.warning('Ignoring %s: %r is not a finite wait of 0 seconds or more', header, text)
+        return None
+    return seconds * scale
 
 
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> dict[str, float]:
@@ -62,7 +94,7 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> dict[str, float]:
         value = headers.get(header)
         if value is None:
             continue
-        number = parse_duration(value) if key.startswith('reset') else _number(value)
+        number = parse_wait(header, value) if key.startswith('reset') else _number(value)
         if number is not None:
             parsed[key] = number
     return parsed
@@ -73,6 +105,8 @@ def _number(text: str) -> float | None:
         number = float(text)
     except ValueError:
         return None
+    if not math.isfinite(number):
+        return None
     return int(number) if number.is_integer() else number
 
 
@@ -82,12 +116,13 @@ class GroqRateLimiter:
     Share one limiter between everything that uses the same API key. It keeps a log of what
     was sent in the last `window` seconds (a sliding window, so no burst at a window's edge),
     and after Groq reports an exhausted budget or answers 429 it holds every request until
-    the reset time it gave.
+    the reset time it gave, at most `max_pause` seconds later.
 
     Args:
         requests_per_minute: Most requests per window; `None` for no request limit.
         tokens_per_minute: Most tokens per window, counted from an estimate of each request before sending.
         window: The window in seconds; 60 for Groq's per-minute limits.
+        clock: What the limiter reads the time from and sleeps on (a `VirtualClock` in tests).
     """
 
     def __init__(
@@ -96,22 +131,29 @@ class GroqRateLimiter:
         tokens_per_minute: int | None = None,
         *,
         window: float = 60.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if requests_per_minute is not None and requests_per_minute < 1:
             raise ValueError(f'requests_per_minute must be >= 1, got {requests_per_minute}')
         if tokens_per_minute is not None and tokens_per_minute < 1:
             raise ValueError(f'tokens_per_minute must be >= 1, got {tokens_per_minute}')
-        if window <= 0:
+        if not (math.isfinite(window) and window > 0):
             raise ValueError(f'window must be > 0 seconds, got {window}')
         self.requests_per_minute = requests_per_minute
         self.tokens_per_minute = tokens_per_minute
         self.window = window
+        self.clock = clock
         self._sent: deque[tuple[float, int]] = deque()  # (time sent, tokens) within the window
         self._tokens_in_window = 0
-        self._paused_until = 0.0
+        self._paused_until = -math.inf
         self._lock = anyio.Lock()
         self.waited = 0.0
         """Seconds spent waiting in `acquire`, summed over all requests (for monitoring)."""
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds from now until the pause after a spent budget or a 429 ends (0 when not paused)."""
+        return max(0.0, self._paused_until - self.clock.now())
 
     def _forget_old(self, now: float) -> None:
         while self._sent and self._sent[0][0] <= now - self.window:
@@ -133,27 +175,51 @@ class GroqRateLimiter:
                 delay = max(delay, sent_at + self.window - now)
         return delay
 
-    async def acquire(self, tokens: int = 0) -> None:
-        """Wait until a request of about `tokens` tokens may be sent, and count it as sent."""
+    async def acquire(self, tokens: int = 0, *, deadline: float | None = None) -> None:
+        """Wait until a request of about `tokens` tokens may be sent, and count it as sent.
+
+        Args:
+            tokens: The request's estimated tokens.
+            deadline: When set, a time on the limiter's clock the request must be sent by.
+
+        Raises:
+            TimeoutError: When the request could not be sent before `deadline`; it is not counted then.
+        """
         async with self._lock:  # first come, first served
             while True:
-                now = time.monotonic()
+                now = self.clock.now()
                 delay = self._delay(now, tokens)
                 if delay <= 0:
                     self._sent.append((now, tokens))
                     self._tokens_in_window += tokens
                     return
+                if deadline is not None and now + delay > deadline:
+                    raise TimeoutError(f'the rate limit allows the next request in {delay:.3g}s, past the deadline')
                 self.waited += delay
-                await anyio.sleep(delay)
+                await self.clock.sleep(delay)
 
-    def update(self, rate_limit: Mapping[str, float]) -> None:
-        """Learn from a response's parsed `x-ratelimit-*` headers: pause when a budget is spent."""
-        now = time.monotonic()
+    def update(self, rate_limit: Mapping[str, float], *, max_pause: float = DEFAULT_MAX_WAIT) -> None:
+        """Learn from a response's parsed `x-ratelimit-*` headers: pause when a budget is spent.
+
+        Args:
+            rate_limit: The headers as `parse_rate_limit_headers` returns them.
+            max_pause: The longest pause one reset time may cause, in seconds.
+        """
         for remaining, reset in (('remaining_requests', 'reset_requests'), ('remaining_tokens', 'reset_tokens')):
             if rate_limit.get(remaining) == 0 and (seconds := rate_limit.get(reset)):
-                self._paused_until = max(self._paused_until, now + seconds)
+                self._pause(seconds, max_pause)
 
-    def backoff(self, retry_after: float | None) -> None:
-        """After a 429: hold every request for `retry_after` seconds (one window when unknown)."""
-        seconds = self.window if retry_after is None else retry_after
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+    def backoff(self, retry_after: float | None, *, max_pause: float = DEFAULT_MAX_WAIT) -> None:
+        """After a 429: hold every request for `retry_after` seconds (one window when unknown).
+
+        Args:
+            retry_after: The 429's `retry-after` in seconds, or `None`.
+            max_pause: The longest pause, in seconds.
+        """
+        self._pause(self.window if retry_after is None else retry_after, max_pause)
+
+    def _pause(self, seconds: float, max_pause: float) -> None:
+        # A NaN, negative or infinite wait from a server must never stop requests for good.
+        if not seconds >= 0:
+            return
+        self._paused_until = max(self._paused_until, self.clock.now() + min(seconds, max_pause))

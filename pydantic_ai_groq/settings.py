@@ -74,6 +74,7 @@ _RANGES: dict[str, tuple[float, float, bool, bool]] = {
     'frequency_penalty': (-2.0, 2.0, True, True),
     'max_tokens': (1, math.inf, True, True),
     'timeout': (0.0, math.inf, False, True),
+    'groq_max_retry_wait': (0.0, math.inf, True, False),
 }
 
 

@@ -25,6 +25,7 @@ from pydantic_ai_groq.testing import (
     Reply,
     ToolCallReply,
     Usage,
+    VirtualClock,
 )
 from pydantic_ai_groq.testing._limits import go_duration
 from pydantic_ai_groq.testing._schema_values import schema_value
@@ -124,6 +125,7 @@ def test_public_api() -> None:
             'Reply',
             'ToolCallReply',
             'Usage',
+            'VirtualClock',
             'models_for',
         ]
     )
@@ -1287,7 +1289,8 @@ async def test_rate_limit_headers_count_down() -> None:
         [
             Reply(text='a', usage=Usage(100, 20)),
             Reply(text='b', usage=Usage(50, 30), headers={'x-ratelimit-limit-tokens': '1'}),
-        ]
+        ],
+        clock=VirtualClock(),
     )
     first = await post_chat(emulator)
     second = await post_chat(emulator, stream=True)

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import threading
 from typing import Any
 
 import anyio
+import anyio.lowlevel
+import anyio.to_thread
 import groq
 import httpx
 import pytest
 from dirty_equals import IsStr
 from inline_snapshot import snapshot
 
+from pydantic_ai_groq.messages import ModelRequest
+from pydantic_ai_groq.models import ModelRequestParameters
+from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.rate_limit import GroqRateLimiter
 from pydantic_ai_groq.testing import (
     DEFAULT_MODELS,
     ErrorReply,
@@ -23,8 +31,8 @@ from pydantic_ai_groq.testing import (
     Reply,
     ToolCallReply,
     Usage,
+    VirtualClock,
 )
-from pydantic_ai_groq.testing._limits import WindowLimiter
 
 MODEL = 'llama-3.3-70b-versatile'
 CHAT = '/openai/v1/chat/completions'
@@ -74,22 +82,12 @@ def rate_headers(response: httpx.Response) -> dict[str, str]:
     return {name: value for name, value in response.headers.items() if name.startswith(('x-ratelimit', 'retry'))}
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def windowed(
     windows: RateLimitWindows, script: list[Reply | ErrorReply] | None = None
-) -> tuple[GroqEmulator, FakeClock]:
+) -> tuple[GroqEmulator, VirtualClock]:
     """An emulator whose rate-limit windows run on a clock the test moves."""
-    emulator = GroqEmulator(script or [], rate_limits=windows)
-    clock = FakeClock()
-    emulator._windows = WindowLimiter(windows, clock=clock)  # pyright: ignore[reportPrivateUsage]
-    return emulator, clock
+    clock = VirtualClock(1000.0)
+    return GroqEmulator(script or [], rate_limits=windows, clock=clock), clock
 
 
 # --- executed tools -----------------------------------------------------------------------------
@@ -500,7 +498,7 @@ async def test_request_window_refuses_then_refills() -> None:
     emulator, clock = windowed(RateLimitWindows(requests=2, window=60.0), [Reply(text='one'), Reply(text='two')])
     first = await post_chat(emulator)
     second = await post_chat(emulator, stream=True)
-    clock.now += 29.88
+    clock.advance(29.88)
     refused = await post_chat(emulator, service_tier='flex')
     assert (first.status_code, second.status_code, refused.status_code) == (200, 200, 429)
     assert rate_headers(first) == snapshot(
@@ -539,7 +537,7 @@ async def test_request_window_refuses_then_refills() -> None:
     )
     # The refused request used neither the script nor the window.
     assert (emulator.pending, emulator.served_count, emulator.rate_limited_count) == (0, 2, 1)
-    clock.now += 0.12
+    clock.advance(0.12)
     third = await post_chat(emulator)
     assert (third.status_code, third.json()['choices'][0]['message']['content']) == (200, 'success (no tool calls)')
     assert rate_headers(third)['x-ratelimit-remaining-requests'] == '0'
@@ -556,7 +554,7 @@ async def test_token_window() -> None:
     refused = await post_chat(emulator, max_completion_tokens=20)
     too_large = await post_chat(emulator, max_tokens=200)
     failed = await post_chat(emulator)
-    clock.now += 1.2
+    clock.advance(1.2)
     second = await post_chat(emulator)
     assert [r.status_code for r in (first, refused, too_large, failed, second)] == [200, 429, 413, 500, 200]
     assert rate_headers(first) == snapshot(
@@ -602,7 +600,7 @@ async def test_token_debt_waits_for_the_refill() -> None:
     assert (refused.status_code, refused.headers['retry-after']) == (429, '16')
     assert 'Used 50, Requested 6. Please try again in 15.2s.' in refused.json()['error']['message']
     assert rate_headers(refused)['x-ratelimit-reset-tokens'] == '24s'
-    clock.now += 15.2
+    clock.advance(15.2)
     assert (await post_chat(emulator)).status_code == 200
     assert (emulator.served_count, emulator.rate_limited_count) == (2, 1)
 
@@ -611,7 +609,7 @@ async def test_windows_report_on_every_response() -> None:
     emulator, clock = windowed(RateLimitWindows(requests=5, tokens=1000, window=1.0), [ErrorReply(503)])
     async with raw_client(emulator) as http:
         failed = await http.post(CHAT, json={'model': MODEL, 'messages': USER})
-        clock.now += 0.5
+        clock.advance(0.5)
         models = await http.get('/openai/v1/models')
     assert rate_headers(failed) == snapshot(
         {
@@ -628,7 +626,7 @@ async def test_windows_report_on_every_response() -> None:
 
 
 async def test_rate_limited_through_sdk() -> None:
-    emulator = GroqEmulator(rate_limits=RateLimitWindows(requests=1, window=60.0))
+    emulator = GroqEmulator(rate_limits=RateLimitWindows(requests=1, window=60.0), clock=VirtualClock())
     async with emulator.client() as client:
         await client.chat.completions.create(model=MODEL, messages=USER)
         with pytest.raises(groq.RateLimitError) as exc_info:
@@ -642,23 +640,23 @@ async def test_rate_limited_through_sdk() -> None:
             'code': 'rate_limit_exceeded',
         }
     }
-    assert error.response.headers['retry-after'] in {'60', '59'}
+    assert error.response.headers['retry-after'] == '60'
     assert (emulator.served_count, emulator.rate_limited_count) == (1, 1)
 
 
-async def test_tiny_window_refills_in_real_time() -> None:
-    emulator = GroqEmulator(rate_limits=RateLimitWindows(requests=3, window=0.2))
+async def test_tiny_window_refills_in_compressed_time() -> None:
+    clock = VirtualClock()
+    emulator = GroqEmulator(rate_limits=RateLimitWindows(requests=3, window=0.2), clock=clock)
     async with raw_client(emulator) as http:
         burst = await asyncio.gather(*(http.post(CHAT, json={'model': MODEL, 'messages': USER}) for _ in range(10)))
         statuses = [response.status_code for response in burst]
-        # At least the three the window holds are served; the bucket refills one every 67 ms meanwhile.
-        assert statuses.count(200) >= 3 and statuses.count(429) >= 5
-        assert set(statuses) == {200, 429}
-        assert (emulator.served_count, emulator.rate_limited_count) == (statuses.count(200), statuses.count(429))
-        await anyio.sleep(0.25)
+        # The three the window holds are served; no time passes during the burst, so nothing refills.
+        assert (statuses.count(200), statuses.count(429)) == (3, 7)
+        assert (emulator.served_count, emulator.rate_limited_count) == (3, 7)
+        clock.advance(0.25)
         after = await http.post(CHAT, json={'model': MODEL, 'messages': USER})
     assert after.status_code == 200
-    assert int(after.headers['x-ratelimit-remaining-requests']) >= 2
+    assert after.headers['x-ratelimit-remaining-requests'] == '2'
 
 
 def test_windows_hold_under_concurrent_load_over_a_socket() -> None:
@@ -680,6 +678,118 @@ async def test_counters_without_windows() -> None:
     for _ in range(3):
         await post_chat(emulator)
     assert (emulator.served_count, emulator.rate_limited_count) == (2, 0)
+
+
+async def test_default_counters_refill_like_groqs() -> None:
+    clock = VirtualClock()
+    big = Reply(text='a', usage=Usage(99_990, 10))
+    emulator = GroqEmulator([big] * 4, clock=clock)
+    for _ in range(3):
+        response = await post_chat(emulator)
+    assert rate_headers(response) == snapshot(
+        {
+            'x-ratelimit-limit-requests': '14400',
+            'x-ratelimit-remaining-requests': '14397',
+            'x-ratelimit-reset-requests': '18s',
+            'x-ratelimit-limit-tokens': '300000',
+            'x-ratelimit-remaining-tokens': '0',
+            'x-ratelimit-reset-tokens': '1m0s',
+        }
+    )
+    clock.advance(60)  # a minute later the tokens are back, and the requests (10 a minute refill)
+    assert rate_headers(await post_chat(emulator)) == snapshot(
+        {
+            'x-ratelimit-limit-requests': '14400',
+            'x-ratelimit-remaining-requests': '14399',
+            'x-ratelimit-reset-requests': '6s',
+            'x-ratelimit-limit-tokens': '300000',
+            'x-ratelimit-remaining-tokens': '200000',
+            'x-ratelimit-reset-tokens': '20s',
+        }
+    )
+
+
+async def test_a_limiter_on_the_default_emulator_does_not_stall() -> None:
+    clock = VirtualClock()
+    emulator = GroqEmulator([Reply(text='a', usage=Usage(99_990, 10))] * 9, clock=clock)
+    limiter = GroqRateLimiter(clock=clock)
+    model = GroqModel(MODEL, groq_client=emulator.client(), rate_limit=limiter, clock=clock)
+    for _ in range(9):
+        await model.request([ModelRequest.user_text_prompt('hi')], None, ModelRequestParameters())
+    # Each spent minute of tokens (3 requests) pauses until the bucket is full again: 60 s, not ever longer.
+    assert clock.slept == [60, 60]
+
+
+async def test_the_emulator_keeps_the_last_requests_only() -> None:
+    emulator = GroqEmulator(keep_requests=3)
+    for index in range(5):
+        await post_chat(emulator, user=f'u{index}')
+    assert [body['user'] for body in emulator.requests] == ['u2', 'u3', 'u4']
+    assert len(emulator.request_headers) == 3
+    assert emulator.served_count == 5
+
+    everything = GroqEmulator(keep_requests=None)
+    default = GroqEmulator()
+    async with raw_client(default) as http, raw_client(everything) as http_all:
+        for _ in range(1_001):
+            await http.post(CHAT, content=b'{"model": "llama-3.3-70b-versatile"}')
+        for _ in range(3):
+            await http_all.post(CHAT, content=b'{"model": "llama-3.3-70b-versatile"}')
+    assert (len(default.requests), len(default.request_headers)) == (1_000, 1_000)
+    assert len(everything.requests) == 3
+    with pytest.raises(ValueError, match='keep_requests must be None or >= 0'):
+        GroqEmulator(keep_requests=-1)
+
+
+async def test_virtual_clock_wakes_sleepers_in_order_after_the_others_have_run() -> None:
+    clock = VirtualClock()
+    woke: list[tuple[str, float]] = []
+    ticks = 0
+
+    async def sleeper(name: str, seconds: float) -> None:
+        await clock.sleep(seconds)
+        woke.append((name, clock.now()))
+
+    async def busy() -> None:
+        nonlocal ticks
+        for _ in range(50):  # work that takes real scheduling rounds, all at virtual time 0
+            ticks += 1
+            await anyio.lowlevel.checkpoint()
+        woke.append(('busy', clock.now()))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(sleeper, 'early', 2.0)
+        group.start_soon(sleeper, 'late', 5.0)  # waits for the earlier sleeper to move the time first
+        group.start_soon(sleeper, 'middle', 3.0)
+        group.start_soon(busy)
+    assert woke == [('busy', 0.0), ('early', 2.0), ('middle', 3.0), ('late', 5.0)]
+    assert (clock.slept, ticks) == ([2.0, 5.0, 3.0], 50)
+    for bad in (-1.0, math.nan):
+        with pytest.raises(ValueError, match='non-negative'):
+            await clock.sleep(bad)
+    clock.advance(1)
+    assert clock.now() == 6.0
+
+
+async def test_virtual_clock_waits_for_work_on_threads() -> None:
+    clock = VirtualClock()
+    release = threading.Event()
+    seen: list[tuple[str, float]] = []
+
+    async def in_thread() -> None:
+        await anyio.to_thread.run_sync(release.wait)
+        seen.append(('thread', clock.now()))
+
+    async def sleeper() -> None:
+        await clock.sleep(5)
+        seen.append(('sleeper', clock.now()))
+
+    timer = threading.Timer(0.5, release.set)  # however late the thread ends, the time waits for it
+    async with anyio.create_task_group() as group:
+        group.start_soon(in_thread)
+        group.start_soon(sleeper)
+        timer.start()
+    assert seen == [('thread', 0.0), ('sleeper', 5.0)]
 
 
 async def test_emulator_model() -> None:

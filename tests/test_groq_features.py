@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from inline_snapshot import snapshot
 from pydantic import BaseModel
@@ -21,10 +23,10 @@ from pydantic_ai_groq.builtin_tools import (
     WebSearchTool,
     WolframAlphaTool,
 )
-from pydantic_ai_groq.exceptions import ModelHTTPError, UnexpectedModelBehavior, UserError
+from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
 from pydantic_ai_groq.messages import RetryPromptPart, ThinkingPart, ToolCallPart
 from pydantic_ai_groq.models.groq import GroqModel
-from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply, ToolCallReply
+from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply, ToolCallReply, VirtualClock
 
 PROMPT = [ModelRequest.user_text_prompt('hello')]
 PARAMS = ModelRequestParameters()
@@ -224,12 +226,52 @@ async def test_capacity_498_is_retried_within_max_retries(emulator: GroqEmulator
     await model.client.close()
 
 
+@pytest.mark.parametrize('retry_after', ['nan', '-1', 'inf', 'later'])
+async def test_capacity_498_with_an_unusable_retry_after_backs_off_with_jitter(retry_after: str):
+    clock = VirtualClock()
+    emulator = GroqEmulator([ErrorReply(498, headers={'retry-after': retry_after}), Reply(text='ok')])
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(max_retries=1), clock=clock)
+    assert (await model.request(PROMPT, None, PARAMS)).text == 'ok'
+    assert len(clock.slept) == 1 and 0 <= clock.slept[0] <= 1.0  # the first jittered step, not the header
+
+
+async def test_capacity_498_waits_are_capped_by_the_setting():
+    clock = VirtualClock()
+    long_wait = ErrorReply(498, headers={'retry-after': '3600'})
+    emulator = GroqEmulator([long_wait, Reply(text='ok'), long_wait, Reply(text='ok')])
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(max_retries=1), clock=clock)
+    assert (await model.request(PROMPT, None, PARAMS)).text == 'ok'
+    assert clock.slept == [60]  # the default cap, not an hour
+    assert (await model.request(PROMPT, {'groq_max_retry_wait': 2.5}, PARAMS)).text == 'ok'  # pyright: ignore[reportArgumentType]
+    assert clock.slept == [60, 2.5]
+
+
+async def test_capacity_498_wait_past_the_timeout_fails_at_once():
+    clock = VirtualClock()
+    emulator = GroqEmulator([ErrorReply(498, headers={'retry-after': '30'}), Reply(text='never sent')])
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(max_retries=2), clock=clock)
+    with pytest.raises(ModelAPIError) as exc_info:
+        await model.request(PROMPT, {'timeout': 10}, PARAMS)
+    assert exc_info.value.kind == 'timeout'
+    assert str(exc_info.value) == 'Request to Groq timed out: its timeout would pass during a 30s wait before retrying'
+    assert isinstance(exc_info.value.__cause__, ModelHTTPError) and exc_info.value.__cause__.status_code == 498
+    assert (clock.slept, emulator.pending) == ([], 1)
+
+
+def test_max_retry_wait_setting_is_checked():
+    for bad in (-1, math.nan, math.inf, '60'):
+        with pytest.raises(UserError, match='groq_max_retry_wait'):
+            GroqModel('llama-3.3-70b-versatile', api_key='k', settings={'groq_max_retry_wait': bad})  # pyright: ignore[reportArgumentType]
+
+
 def test_capacity_backoff_is_jittered_and_capped():
     from pydantic_ai_groq.models.groq import _capacity_backoff  # pyright: ignore[reportPrivateUsage]
 
-    assert _capacity_backoff(3, 1.5) == 1.5
-    waits = {_capacity_backoff(10, None) for _ in range(50)}
+    assert _capacity_backoff(3, 1.5, 60) == 1.5
+    assert _capacity_backoff(3, 3600, 60) == 60  # a server-sent wait is cut to the cap
+    waits = {_capacity_backoff(10, None, 60) for _ in range(50)}
     assert len(waits) > 1 and all(0 <= w <= 8 for w in waits)
+    assert all(0 <= _capacity_backoff(10, None, 0.5) <= 0.5 for _ in range(20))
 
 
 async def test_service_tier(emulator: GroqEmulator, model: GroqModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
@@ -15,6 +16,7 @@ import opentelemetry.trace as trace_api
 import pytest
 from dirty_equals import IsInt, IsPositiveFloat, IsStr
 from inline_snapshot import snapshot
+from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -843,6 +845,27 @@ async def test_metrics(emulator: GroqEmulator, model: GroqModel, telemetry: Tele
         for point in metric.data.data_points
         if isinstance(point, HistogramDataPoint)
     }
+    if 'explicit_bucket_boundaries_advisory' not in inspect.signature(Meter.create_histogram).parameters:
+        # opentelemetry-api 1.27-1.29 takes no bucket advice: the SDK's default boundaries apply.
+        default = (
+            0.0,
+            5.0,
+            10.0,
+            25.0,
+            50.0,
+            75.0,
+            100.0,
+            250.0,
+            500.0,
+            750.0,
+            1000.0,
+            2500.0,
+            5000.0,
+            7500.0,
+            10000.0,
+        )
+        assert boundaries == {'gen_ai.client.token.usage': default, 'gen_ai.client.operation.duration': default}
+        return
     assert boundaries == snapshot(
         {
             'gen_ai.client.token.usage': (
@@ -1184,3 +1207,23 @@ async def test_spans_sampled_out_still_count_in_metrics(emulator: GroqEmulator, 
     await weather_agent(model, telemetry.settings(include_content=True)).run('Weather in Paris and London?')
     assert telemetry.spans() == []
     assert [point['sum'] for point in telemetry.histograms()['gen_ai.client.token.usage [{token}]']] == [150, 25]
+
+
+def test_histograms_on_an_api_without_bucket_advice():
+    # opentelemetry-api 1.27-1.29: `create_histogram` has no `explicit_bucket_boundaries_advisory`.
+    from opentelemetry.metrics import Histogram, NoOpMeter, NoOpMeterProvider
+
+    made: list[str] = []
+
+    class OldApiMeter(NoOpMeter):
+        def create_histogram(self, name: str, unit: str = '', description: str = '') -> Histogram:  # type: ignore[override]
+            made.append(name)
+            return super().create_histogram(name, unit, description)
+
+    class OldApiMeterProvider(NoOpMeterProvider):
+        def get_meter(self, name: str, *args: Any, **kwargs: Any) -> NoOpMeter:
+            return OldApiMeter(name)
+
+    settings = InstrumentationSettings(meter_provider=OldApiMeterProvider())
+    assert made == ['gen_ai.client.token.usage', 'gen_ai.client.operation.duration']
+    settings.token_usage.record(3)

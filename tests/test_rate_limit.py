@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import time
+import logging
+import math
 
 import anyio
 import pytest
 
 from pydantic_ai_groq import Agent
-from pydantic_ai_groq.exceptions import ModelHTTPError
+from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError
+from pydantic_ai_groq.messages import ModelRequest
+from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.rate_limit import GroqRateLimiter, parse_duration, parse_rate_limit_headers
-from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, RateLimitWindows
+from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, RateLimitWindows, Reply, VirtualClock
+
+PROMPT = [ModelRequest.user_text_prompt('hello')]
+PARAMS = ModelRequestParameters()
 
 
 @pytest.mark.parametrize(
@@ -25,6 +31,10 @@ from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, RateLimitWindows
         ('3', 3),
         ('soon', None),
         ('', None),
+        ('inf', None),
+        ('nan', None),
+        ('-1', None),
+        ('1e999', None),
     ],
 )
 def test_parse_duration(text: str, seconds: float | None):
@@ -50,6 +60,15 @@ def test_parse_rate_limit_headers():
         'reset_tokens': pytest.approx(7.66),
     }
     assert parse_rate_limit_headers({'x-ratelimit-limit-requests': 'many', 'x-ratelimit-reset-tokens': '?'}) == {}
+    assert parse_rate_limit_headers({'x-ratelimit-remaining-tokens': 'inf', 'x-ratelimit-reset-tokens': 'inf'}) == {}
+
+
+def test_bad_server_waits_are_ignored_with_a_log_line(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.WARNING, logger='pydantic_ai_groq'):
+        assert parse_rate_limit_headers({'x-ratelimit-reset-tokens': 'nan', 'x-ratelimit-reset-requests': '7.66s'}) == {
+            'reset_requests': pytest.approx(7.66)
+        }
+    assert caplog.messages == ["Ignoring x-ratelimit-reset-tokens: 'nan' is not a finite wait of 0 seconds or more"]
 
 
 def test_limiter_arguments():
@@ -63,32 +82,54 @@ def test_limiter_arguments():
 
 
 async def test_limiter_spaces_requests_and_tokens():
-    limiter = GroqRateLimiter(requests_per_minute=3, tokens_per_minute=100, window=0.2)
-    start = time.monotonic()
+    clock = VirtualClock()
+    limiter = GroqRateLimiter(requests_per_minute=3, tokens_per_minute=100, window=0.2, clock=clock)
     for _ in range(3):
         await limiter.acquire(10)
     assert limiter.waited == 0  # within the window's budget: no waiting
     await limiter.acquire(10)  # the 4th request waits for the oldest to leave the window
-    assert limiter.waited > 0
-    assert time.monotonic() - start >= 0.15
-    waited = limiter.waited
+    assert clock.slept == [0.2] and limiter.waited == 0.2
     await limiter.acquire(200)  # more tokens than the whole budget: waits until the window is empty, then goes
-    assert limiter.waited > waited
+    assert clock.time == pytest.approx(0.4) and limiter.waited == pytest.approx(0.4)
 
 
 async def test_limiter_pauses_on_spent_budgets_and_429s():
-    limiter = GroqRateLimiter(window=60)
+    clock = VirtualClock()
+    limiter = GroqRateLimiter(window=60, clock=clock)
     limiter.update({'remaining_requests': 5, 'reset_requests': 30})  # budget left: no pause
     await limiter.acquire()
     assert limiter.waited == 0
     limiter.update({'remaining_tokens': 0, 'reset_tokens': 0.05})
     await limiter.acquire()
-    assert limiter.waited == pytest.approx(0.05, abs=0.03)
+    assert clock.slept == [pytest.approx(0.05)]
     limiter.backoff(0.05)
     await limiter.acquire()
-    assert limiter.waited == pytest.approx(0.1, abs=0.05)
+    assert clock.slept == [pytest.approx(0.05)] * 2 and limiter.waited == pytest.approx(0.1)
     limiter.backoff(None)  # unknown: a whole window
-    assert limiter._paused_until - time.monotonic() > 50  # pyright: ignore[reportPrivateUsage]
+    assert limiter.paused_for == 60
+
+
+def test_limiter_pauses_are_capped_and_bad_ones_ignored():
+    limiter = GroqRateLimiter(clock=VirtualClock())
+    for bad in (math.nan, -1.0):
+        limiter.backoff(bad)
+        limiter.update({'remaining_tokens': 0, 'reset_tokens': bad})
+    assert limiter.paused_for == 0
+    limiter.backoff(math.inf)
+    assert limiter.paused_for == 60  # the default cap, not forever
+    limiter.update({'remaining_requests': 0, 'reset_requests': 86_400}, max_pause=90)
+    assert limiter.paused_for == 90
+
+
+async def test_limiter_gives_up_at_the_deadline_without_counting_the_request():
+    clock = VirtualClock()
+    limiter = GroqRateLimiter(requests_per_minute=1, clock=clock)
+    await limiter.acquire(deadline=10)
+    with pytest.raises(TimeoutError, match='the rate limit allows the next request in 60s, past the deadline'):
+        await limiter.acquire(deadline=10)
+    assert clock.slept == []
+    await limiter.acquire(deadline=100)  # waits the window out: the refused request took no slot
+    assert clock.slept == [60]
 
 
 async def _run_all(model: GroqModel, runs: int) -> tuple[int, int]:
@@ -111,36 +152,90 @@ async def _run_all(model: GroqModel, runs: int) -> tuple[int, int]:
 
 
 async def test_limiter_avoids_429_storms():
+    # One virtual clock for the emulator's bucket and the limiter: the result is the same on any machine.
     windows = RateLimitWindows(requests=20, window=0.2)
     runs = 60
 
-    without = GroqEmulator(rate_limits=windows)
+    without = GroqEmulator(rate_limits=windows, clock=VirtualClock())
     finished, failed = await _run_all(GroqModel('llama-3.3-70b-versatile', groq_client=without.client()), runs)
-    # No limiter, no retries: what the bucket cannot take (about 20, plus what refills meanwhile) fails.
-    assert failed >= runs // 2
-    assert finished + failed == runs
+    # No limiter, no retries, no time passing: the bucket takes 20, the rest fail.
+    assert (finished, failed) == (20, 40)
     assert without.rate_limited_count == failed
 
-    with_limiter = GroqEmulator(rate_limits=windows)
-    limiter = GroqRateLimiter(requests_per_minute=20, window=0.2)
-    model = GroqModel('llama-3.3-70b-versatile', groq_client=with_limiter.client(max_retries=2), rate_limit=limiter)
+    clock = VirtualClock()
+    with_limiter = GroqEmulator(rate_limits=windows, clock=clock)
+    limiter = GroqRateLimiter(requests_per_minute=20, window=0.2, clock=clock)
+    client = with_limiter.client()
+    await client.models.list()  # the SDK's first request looks up the platform on a thread the clock cannot see
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=client, rate_limit=limiter)
     finished, failed = await _run_all(model, runs)
     assert (finished, failed) == (runs, 0)
-    assert with_limiter.rate_limited_count <= runs // 10  # bucket edges may still refuse a few
-    assert limiter.waited > 0
+    assert with_limiter.rate_limited_count == 0
+    assert clock.slept == [pytest.approx(0.2), pytest.approx(0.2)]  # two more windows for the 40 beyond the first 20
 
 
 async def test_429_pauses_the_limiter_and_a_spent_budget_too():
+    clock = VirtualClock()
     emulator = GroqEmulator([ErrorReply(429, headers={'retry-after': '7'})])
-    limiter = GroqRateLimiter()
+    limiter = GroqRateLimiter(clock=clock)
     model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(), rate_limit=limiter)
     with pytest.raises(ModelHTTPError) as exc_info:
         await Agent(model).run('first')
     assert exc_info.value.retry_after == 7
-    assert limiter._paused_until - time.monotonic() > 6  # pyright: ignore[reportPrivateUsage]
+    assert limiter.paused_for == 7
 
-    emulator = GroqEmulator(rate_limits=RateLimitWindows(requests=1, window=30))
-    limiter = GroqRateLimiter()
+    emulator = GroqEmulator(rate_limits=RateLimitWindows(requests=1, window=30), clock=clock)
+    limiter = GroqRateLimiter(clock=clock)
     model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(), rate_limit=limiter)
     await Agent(model).run('first')  # the response says no requests remain for a while
-    assert limiter._paused_until - time.monotonic() > 20  # pyright: ignore[reportPrivateUsage]
+    assert limiter.paused_for == 30
+
+
+@pytest.mark.parametrize('retry_after', ['inf', 'nan', '-5', 'soon'])
+async def test_a_429s_unusable_retry_after_pauses_one_window_at_most(retry_after: str):
+    clock = VirtualClock()
+    emulator = GroqEmulator([ErrorReply(429, headers={'retry-after': retry_after})])
+    limiter = GroqRateLimiter(window=20, clock=clock)
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(), rate_limit=limiter)
+    with pytest.raises(ModelHTTPError) as exc_info:
+        await Agent(model).run('first')
+    assert exc_info.value.retry_after is None
+    assert 'retry after' not in str(exc_info.value)
+    assert limiter.paused_for == 20  # unknown: one window, as without the header
+
+
+async def test_long_server_waits_are_cut_to_the_setting():
+    clock = VirtualClock()
+    limiter = GroqRateLimiter(clock=clock)
+    emulator = GroqEmulator(
+        [
+            ErrorReply(429, headers={'retry-after': '3600'}),
+            Reply(text='ok', headers={'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': 'inf'}),
+            Reply(text='ok', headers={'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '23h'}),
+        ]
+    )
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(), rate_limit=limiter)
+    with pytest.raises(ModelHTTPError):
+        await model.request(PROMPT, None, PARAMS)
+    assert limiter.paused_for == 60  # the default cap, not an hour
+    clock.advance(60)
+    await model.request(PROMPT, None, PARAMS)
+    assert limiter.paused_for == 0  # an infinite reset is ignored
+    await model.request(PROMPT, {'groq_max_retry_wait': 5}, PARAMS)  # pyright: ignore[reportArgumentType]
+    assert limiter.paused_for == 5
+    assert 'groq_max_retry_wait' not in emulator.requests[-1]  # never sent
+
+
+async def test_the_timeout_covers_the_wait_for_the_limiter():
+    clock = VirtualClock()
+    limiter = GroqRateLimiter(requests_per_minute=1, clock=clock)
+    emulator = GroqEmulator(clock=clock)
+    model = GroqModel('llama-3.3-70b-versatile', groq_client=emulator.client(), rate_limit=limiter, clock=clock)
+    await model.request(PROMPT, {'timeout': 10}, PARAMS)
+    with pytest.raises(ModelAPIError) as exc_info:
+        await model.request(PROMPT, {'timeout': 10}, PARAMS)
+    assert exc_info.value.kind == 'timeout'
+    assert 'waiting for the rate limiter' in str(exc_info.value)
+    assert (clock.slept, emulator.served_count) == ([], 1)  # failed at once, nothing sent
+    await model.request(PROMPT, {'timeout': 100}, PARAMS)
+    assert (clock.slept, emulator.served_count) == ([60], 2)

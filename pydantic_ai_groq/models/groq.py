@@ -12,6 +12,7 @@ each model family takes in `_groq_profiles`, the model catalogue in `_groq_catal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections.abc import AsyncGenerator, Mapping, Sequence
@@ -25,9 +26,10 @@ import httpx
 import pydantic_core
 
 from .._sync import run_sync
+from ..clock import SYSTEM_CLOCK, Clock
 from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
 from ..messages import ModelMessage, ModelResponse
-from ..rate_limit import GroqRateLimiter, parse_rate_limit_headers
+from ..rate_limit import DEFAULT_MAX_WAIT, GroqRateLimiter, parse_rate_limit_headers
 from ..settings import ModelSettings, merge_model_settings, validate_model_settings
 from . import Model, ModelRequestParameters
 from ._groq_catalogue import (
@@ -94,6 +96,11 @@ class GroqModelSettings(ModelSettings, total=False):
 
     groq_citation_options: Literal['enabled', 'disabled']
     """Whether answers cite the documents; citations land in `provider_details['citations']`."""
+
+    groq_max_retry_wait: float
+    """The longest wait, in seconds, that one server-sent `retry-after` (498) or `x-ratelimit-reset-*` and 429
+    `retry-after` (pausing the `rate_limit` limiter) may impose; longer waits are cut to it. Default 60, the groq
+    SDK's own cap for the retries it makes. Never sent to Groq."""
 
 
 _ALLOWED_SETTINGS = frozenset(GroqModelSettings.__annotations__) | frozenset(ModelSettings.__annotations__)
@@ -170,6 +177,8 @@ class GroqModel(Model):
             `retry-after` says; default 2); the same budget covers our retries of 498 (flex capacity).
         rate_limit: A `GroqRateLimiter` (share one per API key) that spaces requests out instead of
             provoking 429s.
+        clock: What the retries of 498 wait on and the `timeout` setting's deadline is read from
+            (a `VirtualClock` in tests).
 
     Raises:
         UserError: When no API key can be found, or arguments conflict.
@@ -179,6 +188,7 @@ class GroqModel(Model):
     settings: GroqModelSettings | None
     client: groq.AsyncGroq = field(repr=False)
     rate_limit: GroqRateLimiter | None = field(repr=False)
+    clock: Clock = field(repr=False)
 
     def __init__(
         self,
@@ -191,6 +201,7 @@ class GroqModel(Model):
         settings: GroqModelSettings | None = None,
         max_retries: int | None = None,
         rate_limit: GroqRateLimiter | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if not model_name:
             raise UserError('GroqModel needs a model name, e.g. GroqModel("llama-3.3-70b-versatile").')
@@ -199,6 +210,7 @@ class GroqModel(Model):
         self._model_name = model_name
         self.settings = settings
         self.rate_limit = rate_limit
+        self.clock = clock
         self.client = _client(api_key, base_url, groq_client, http_client, max_retries)
 
     @property
@@ -215,6 +227,10 @@ class GroqModel(Model):
     def base_url(self) -> str:
         """The API root the client sends to."""
         return str(self.client.base_url)
+
+    @property
+    def _chat_url(self) -> str:
+        return f'{str(self.client.base_url).rstrip("/")}{CHAT_COMPLETIONS_PATH}'
 
     async def list_models(self) -> list[GroqModelInfo]:
         """The models this API key can use (`GET /openai/v1/models`).
@@ -240,7 +256,7 @@ class GroqModel(Model):
             messages, model_settings, model_request_parameters, catalogue, stream=False
         )
         try:
-            response = await self._post(body, options, tokens, stream=False)
+            response = await self._post(body, options, tokens, _Waits.of(self, model_settings), stream=False)
         except ModelHTTPError as e:
             if e.error_code in RECOVERABLE_ERRORS:
                 return failed_generation_response(e)
@@ -268,7 +284,7 @@ class GroqModel(Model):
         body, options, tokens = self._prepare(
             messages, model_settings, model_request_parameters, catalogue, stream=True
         )
-        response = await self._post(body, options, tokens, stream=True)
+        response = await self._post(body, options, tokens, _Waits.of(self, model_settings), stream=True)
         try:
             think_tags = content_has_think_tags(self._model_name, body.get('reasoning_format'))
             yield GroqStreamedResponse(self._model_name, response, think_tags=think_tags)
@@ -320,28 +336,41 @@ class GroqModel(Model):
             )
 
     async def _post(
-        self, body: dict[str, Any], options: dict[str, Any], tokens: int, *, stream: bool
+        self, body: dict[str, Any], options: dict[str, Any], tokens: int, waits: _Waits, *, stream: bool
     ) -> httpx.Response:
         limiter = self.rate_limit
         attempt = 0
         while True:
             if limiter is not None:
-                await limiter.acquire(tokens)
+                try:
+                    await limiter.acquire(tokens, deadline=waits.deadline)
+                except TimeoutError as e:
+                    raise waits.timed_out(self._model_name, f'waiting for the rate limiter: {e}') from e
             try:
-                response = await self.client.post(
-                    CHAT_COMPLETIONS_PATH, cast_to=httpx.Response, body=body, options=cast(Any, options), stream=stream
-                )
+                remaining = waits.remaining()
+                with anyio.fail_after(remaining) if remaining is not None else contextlib.nullcontext():
+                    response = await self.client.post(
+                        CHAT_COMPLETIONS_PATH,
+                        cast_to=httpx.Response,
+                        body=body,
+                        options=cast(Any, waits.sdk_options(options)),
+                        stream=stream,
+                    )
             except groq.APIStatusError as e:
                 error = http_error(e.response, self._model_name)
                 if error.kind == 'capacity' and attempt < self.client.max_retries:
                     attempt += 1
-                    await anyio.sleep(_capacity_backoff(attempt, error.retry_after))
+                    wait = _capacity_backoff(attempt, error.retry_after, waits.max_wait)
+                    if not waits.allows(wait):
+                        raise waits.timed_out(self._model_name, f'a {wait:.3g}s wait before retrying') from error
+                    await self.clock.sleep(wait)
                     continue
                 if limiter is not None and error.kind == 'rate_limited':
-                    limiter.backoff(error.retry_after)
+                    limiter.backoff(error.retry_after, max_pause=waits.max_wait)
                 raise (await self._explained(e.response, error)) from e
-            except groq.APITimeoutError as e:
-                raise ModelAPIError(self._model_name, f'Request to Groq timed out ({e.request.url})', 'timeout') from e
+            except (groq.APITimeoutError, TimeoutError) as e:
+                url = e.request.url if isinstance(e, groq.APITimeoutError) else self._chat_url
+                raise ModelAPIError(self._model_name, f'Request to Groq timed out ({url})', 'timeout') from e
             except groq.APIConnectionError as e:
                 if isinstance(e.__cause__, httpx.DecodingError):  # the body arrived, but not as its encoding says
                     raise UnexpectedModelBehavior(
@@ -349,7 +378,7 @@ class GroqModel(Model):
                     ) from e
                 raise ModelAPIError(self._model_name, f'Connection to Groq failed ({e.request.url}): {e}') from e
             if limiter is not None:
-                limiter.update(parse_rate_limit_headers(response.headers))
+                limiter.update(parse_rate_limit_headers(response.headers), max_pause=waits.max_wait)
             return response
 
     async def _explained(self, response: httpx.Response, error: ModelHTTPError) -> ModelHTTPError:
@@ -386,11 +415,46 @@ def _message_texts(messages: list[dict[str, Any]]) -> list[str]:
     return texts
 
 
-def _capacity_backoff(attempt: int, retry_after: float | None) -> float:
+def _capacity_backoff(attempt: int, retry_after: float | None, max_wait: float) -> float:
     if retry_after is not None:
-        return retry_after
+        return min(retry_after, max_wait)
     # Full jitter: concurrent clients that failed together do not retry together.
-    return random.uniform(0, min(_CAPACITY_BACKOFF_CAP_SECONDS, _CAPACITY_BACKOFF_SECONDS * 2**attempt))
+    return random.uniform(0, min(_CAPACITY_BACKOFF_CAP_SECONDS, _CAPACITY_BACKOFF_SECONDS * 2**attempt, max_wait))
+
+
+@dataclass(frozen=True)
+class _Waits:
+    """How long one request may wait for us: its `timeout` as a deadline on the model's clock, and the wait cap."""
+
+    clock: Clock
+    deadline: float | None
+    max_wait: float
+
+    @classmethod
+    def of(cls, model: GroqModel, model_settings: ModelSettings | None) -> _Waits:
+        # Read from the two layers directly: this runs on every request, merging them again would cost more.
+        layers = [layer for layer in (model_settings, model.settings) if layer]
+        timeout: float | None = next((layer['timeout'] for layer in layers if 'timeout' in layer), None)
+        max_wait = next((layer['groq_max_retry_wait'] for layer in layers if 'groq_max_retry_wait' in layer), None)
+        deadline = None if timeout is None else model.clock.now() + timeout
+        return cls(model.clock, deadline, DEFAULT_MAX_WAIT if max_wait is None else max_wait)
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - self.clock.now())
+
+    def sdk_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The SDK's per-attempt timeout is what is left of the request's, after our waits."""
+        remaining = self.remaining()
+        return options if remaining is None else {**options, 'timeout': remaining}
+
+    def allows(self, seconds: float) -> bool:
+        """Whether a wait of `seconds` ends before the deadline."""
+        remaining = self.remaining()
+        return remaining is None or seconds <= remaining
+
+    def timed_out(self, model_name: str, during: str) -> ModelAPIError:
+        message = f'Request to Groq timed out: its timeout would pass during {during}'
+        return ModelAPIError(model_name, message, 'timeout')
 
 
 async def list_models(

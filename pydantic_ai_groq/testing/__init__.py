@@ -12,6 +12,7 @@ async with emulator.client() as client:
 """
 
 from ._catalogue import DEFAULT_MODELS, KeyTier, ModelCard, models_for
+from ._clock import VirtualClock
 from ._emulator import GroqEmulator
 from ._limits import RateLimitWindows
 from ._replies import ErrorReply, ExecutedToolReply, Reply, ToolCallReply, Usage
@@ -27,5 +28,6 @@ __all__ = (
     'Reply',
     'ToolCallReply',
     'Usage',
+    'VirtualClock',
     'models_for',
 )

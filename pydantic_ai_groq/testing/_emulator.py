@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import anyio
 import httpx
 
+from ..clock import SYSTEM_CLOCK, Clock
 from ._catalogue import KeyTier, ModelCard, model_json, models_for
 from ._json import dumps_compact
 from ._limits import Counters, RateLimitWindows, Refusal, WindowLimiter
@@ -84,7 +85,8 @@ class GroqEmulator:
     `rate_limits` they report `RateLimitWindows` buckets, which refuse what exceeds them with Groq's 429.
 
     Attributes:
-        requests: Every chat completions request body received, in order, including rejected ones.
+        requests: The chat completions request bodies received, in order, including rejected ones: the
+            last `keep_requests` of them.
         request_headers: The headers of those requests, names lower-cased.
         model_requests: The path of every model-catalogue request (`GET /openai/v1/models[/{id}]`), in order.
         served_count: Chat completions answered with a 200, streamed or not.
@@ -101,6 +103,8 @@ class GroqEmulator:
         tier: KeyTier = 'enterprise',
         api_key: str | None = None,
         rate_limits: RateLimitWindows | None = None,
+        keep_requests: int | None = 1_000,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Create an emulator.
 
@@ -116,7 +120,12 @@ class GroqEmulator:
             api_key: When set, requests must carry `Authorization: Bearer <api_key>`.
             rate_limits: When set, chat requests beyond these limits get Groq's 429 with `retry-after`,
                 without using a scripted reply or the policy.
+            keep_requests: How many of the latest requests `requests` and `request_headers` keep, so a long
+                load test does not grow without bound; `None` keeps every one.
+            clock: What the rate-limit buckets refill by (a `VirtualClock` to compress time in tests).
         """
+        if keep_requests is not None and keep_requests < 0:
+            raise ValueError(f'keep_requests must be None or >= 0, got {keep_requests}')
         self.requests: list[dict[str, Any]] = []
         self.request_headers: list[dict[str, str]] = []
         self.model_requests: list[str] = []
@@ -126,8 +135,9 @@ class GroqEmulator:
         self._policy = policy
         self._models = {card.id: card for card in (models_for(tier) if models is None else models)}
         self._api_key = api_key
-        self._limits = Counters()
-        self._windows = None if rate_limits is None else WindowLimiter(rate_limits)
+        self._keep_requests = keep_requests
+        self._limits = Counters(clock)
+        self._windows = None if rate_limits is None else WindowLimiter(rate_limits, clock)
         # `serve()` runs the app on another thread while tests push replies and read requests.
         self._lock = threading.Lock()
 
@@ -263,9 +273,7 @@ class GroqEmulator:
         body = cast('dict[str, Any]', parsed) if isinstance(parsed, dict) else None
         if body is not None:
             with self._lock:
-                self.requests.append(body)
-                self.request_headers.append(headers)
-                self._limits.requests += 1
+                self._record(body, headers)
         if not self._authorized(headers):
             await _respond(send, _unauthorized())
             return
@@ -293,7 +301,7 @@ class GroqEmulator:
         completion = resolve(reply, body)
         with self._lock:
             if self._windows is None:
-                self._limits.tokens += completion.usage.total_tokens
+                self._limits.count(tokens=completion.usage.total_tokens)
             else:
                 self._windows.charge(completion.usage.total_tokens - (completion.usage.cached_tokens or 0))
             self.served_count += 1
@@ -305,6 +313,14 @@ class GroqEmulator:
             response_headers.update(_json_headers())
             payload = _json_bytes(completion_json(completion))
             await _respond(send, _Response(200, payload, {**response_headers, **_lower(reply.headers)}))
+
+    def _record(self, body: dict[str, Any], headers: dict[str, str]) -> None:
+        """Keep the request (the last `keep_requests` only) and count it; call with the lock held."""
+        self.requests.append(body)
+        self.request_headers.append(headers)
+        if self._keep_requests is not None and len(self.requests) > self._keep_requests:
+            del self.requests[0], self.request_headers[0]
+        self._limits.count(requests=1)
 
     def _authorized(self, headers: Mapping[str, str]) -> bool:
         if self._api_key is None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..clock import SYSTEM_CLOCK, Clock
 from ._wire import error_json
 
 __all__ = ('Counters', 'RateLimitWindows', 'Refusal', 'WindowLimiter', 'go_duration')
 
 _DEFAULT_REQUESTS = 14_400
 _DEFAULT_TOKENS = 300_000
+_DAY = 86_400.0
+_MINUTE = 60.0
 _UPGRADE = 'Upgrade to Dev Tier today at https://console.groq.com/settings/billing'
 # Float noise must not make a bucket refilled for exactly the advertised time refuse a request.
 _EPSILON = 1e-9
@@ -103,9 +104,9 @@ class _Bucket:
 class WindowLimiter:
     """The state of `RateLimitWindows`: two refilling buckets, read and changed under the emulator's lock."""
 
-    def __init__(self, windows: RateLimitWindows, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, windows: RateLimitWindows, clock: Clock = SYSTEM_CLOCK) -> None:
         self.clock = clock
-        now = clock()
+        now = clock.now()
         self._requests = _bucket('requests', windows.requests, _DEFAULT_REQUESTS, windows.window, now)
         self._tokens = _bucket('tokens', windows.tokens, _DEFAULT_TOKENS, windows.window, now)
 
@@ -138,7 +139,7 @@ class WindowLimiter:
         return {**self._requests.headers(), **self._tokens.headers()}
 
     def _refill(self) -> None:
-        now = self.clock()
+        now = self.clock.now()
         self._requests.refill(now)
         self._tokens.refill(now)
 
@@ -156,25 +157,34 @@ class WindowLimiter:
         return Refusal(429, body, {**self.headers(), 'retry-after': str(retry_after)})
 
 
-@dataclass
 class Counters:
-    """Groq-like rate-limit counters without windows: requests per day and tokens per minute, never refilled."""
+    """Groq's default limits, reported and never enforced: 14,400 requests per day and 300,000 tokens per minute.
 
-    requests_per_day: int = _DEFAULT_REQUESTS
-    tokens_per_minute: int = _DEFAULT_TOKENS
-    requests: int = 0
-    tokens: int = 0
+    Each refills continuously as Groq's do (the tokens in a minute, the requests in a day), so a long load test
+    against the emulator sees the budget come back instead of a reset time that only grows.
+    """
+
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
+        now = clock.now()
+        self._requests = _bucket('requests', None, _DEFAULT_REQUESTS, _DAY, now)
+        self._tokens = _bucket('tokens', None, _DEFAULT_TOKENS, _MINUTE, now)
+
+    def count(self, *, requests: int = 0, tokens: int = 0) -> None:
+        """Take requests and tokens from the budgets."""
+        self._refill()
+        self._requests.level -= requests
+        self._tokens.level -= tokens
 
     def headers(self) -> dict[str, str]:
         """Return the `x-ratelimit-*` headers: what is left and how long a refill would take."""
-        return {
-            'x-ratelimit-limit-requests': str(self.requests_per_day),
-            'x-ratelimit-remaining-requests': str(max(0, self.requests_per_day - self.requests)),
-            'x-ratelimit-reset-requests': go_duration(self.requests * 86_400 / self.requests_per_day, quantum=0.01),
-            'x-ratelimit-limit-tokens': str(self.tokens_per_minute),
-            'x-ratelimit-remaining-tokens': str(max(0, self.tokens_per_minute - self.tokens)),
-            'x-ratelimit-reset-tokens': go_duration(self.tokens * 60 / self.tokens_per_minute, quantum=0.01),
-        }
+        self._refill()
+        return {**self._requests.headers(), **self._tokens.headers()}
+
+    def _refill(self) -> None:
+        now = self.clock.now()
+        self._requests.refill(now)
+        self._tokens.refill(now)
 
 
 def go_duration(seconds: float, *, quantum: float) -> str:
