@@ -102,7 +102,10 @@ class FunctionSchema:
     async def call(self, args: dict[str, Any], ctx: RunContext[Any] | None) -> Any:
         """Call the function with validated arguments.
 
-        Sync functions run in a worker thread so they never block the event loop.
+        Sync functions run in a worker thread so they never block the event loop. When the run is
+        cancelled (or times out) while one is running, the call returns at once and the thread is
+        abandoned: it runs the function to its end and its result is dropped (the function can stop
+        early by calling `anyio.from_thread.check_cancelled()`).
 
         Args:
             args: Validated arguments, as returned by `validate_json` or `validate_python`.
@@ -114,7 +117,10 @@ class FunctionSchema:
         positional = (ctx,) if self.takes_ctx else ()
         if self.is_async:
             return await self.function(*positional, **args)
-        return await anyio.to_thread.run_sync(functools.partial(self.function, *positional, **args))
+        # A thread cannot be interrupted: waiting for it would hold off cancellation until the function returns.
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.function, *positional, **args), abandon_on_cancel=True
+        )
 
     def _to_kwargs(self, validated: BaseModel) -> dict[str, Any]:
         values = validated.__dict__
@@ -208,11 +214,17 @@ def function_schema(
 
     try:
         args_model: type[BaseModel] = pydantic.create_model(name, __config__=ConfigDict(extra='forbid'), **fields)
-        raw_schema = args_model.model_json_schema()
+        json_schema = _arguments_schema(args_model.model_json_schema())
     except pydantic.PydanticUserError as e:
         raise UserError(f'Cannot build the arguments schema of tool function {name!r}: {e}') from e
+    except RecursionError as e:
+        deepest = _too_deep_parameter({p.name: hints.get(p.name, Any) for p in params})
+        raise UserError(
+            f'Cannot build the arguments schema of tool function {name!r}: the type of parameter {deepest!r} '
+            'is nested too deeply for a JSON schema; flatten it, or take the nested part as a JSON string or '
+            'dict and validate it in the tool'
+        ) from e
 
-    json_schema = _arguments_schema(raw_schema)
     properties: dict[str, dict[str, Any]] = json_schema['properties']
     for param_name, prop in properties.items():
         if 'description' in prop:
@@ -234,6 +246,17 @@ def function_schema(
         _args_model=args_model,
         _field_names=tuple(field_names),
     )
+
+
+def _too_deep_parameter(annotations: Mapping[str, Any]) -> str:
+    """The name of the first parameter whose type alone exhausts the recursion limit (for the error message)."""
+    for param_name, annotation in annotations.items():
+        try:
+            pydantic.TypeAdapter(annotation).json_schema()
+        except RecursionError:
+            return param_name
+    # Reached only when no parameter alone but the stack as a whole was too deep: name them all.
+    return ', '.join(annotations)  # pragma: no cover
 
 
 def callable_name(function: Callable[..., Any]) -> str:
