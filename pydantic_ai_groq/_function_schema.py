@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_origin
 
 import anyio.to_thread
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import ErrorDetails
 
 from ._json_schema import remove_titles
 from ._strict_schema import validate_json_without_optional_nulls
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from .tools import RunContext
 
-__all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'function_schema')
+__all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'describe_validation_errors', 'function_schema')
 
 DocstringFormat = Literal['google', 'numpy', 'sphinx', 'auto']
 """How a tool's docstring is written; `auto` detects Google, NumPy or Sphinx (`:param x:`) style."""
@@ -257,6 +258,26 @@ def _too_deep_parameter(annotations: Mapping[str, Any]) -> str:
             return param_name
     # Reached only when no parameter alone but the stack as a whole was too deep: name them all.
     return ', '.join(annotations)  # pragma: no cover
+
+
+def describe_validation_errors(errors: Sequence[ErrorDetails], title: str | None = None) -> str:
+    """Validation errors by location and type only, e.g. `2 validation errors: city: missing; days: int_parsing`.
+
+    Unlike pydantic's own message, it holds none of the input values: the arguments a model sent may be
+    personal data, kept out of error messages and spans unless content is recorded.
+
+    Args:
+        errors: The errors, as `ValidationError.errors()` returns them.
+        title: What was validated (e.g. the tool's name), said after the count.
+
+    Returns:
+        The description.
+    """
+    count = len(errors)
+    where = '; '.join(
+        f'{".".join(str(part) for part in error["loc"]) or "(root)"}: {error["type"]}' for error in errors
+    )
+    return f'{count} validation error{"" if count == 1 else "s"}{f" for {title}" if title else ""}: {where}'
 
 
 def callable_name(function: Callable[..., Any]) -> str:

@@ -18,6 +18,7 @@ import pydantic
 import pydantic_core
 from pydantic_core import ErrorDetails
 
+from ._function_schema import describe_validation_errors
 from .exceptions import ModelRetry, UnexpectedModelBehavior, UserError
 from .messages import (
     FinalResultEvent,
@@ -403,9 +404,11 @@ class AgentRun(Generic[AgentDepsT]):
         self._tool_failures[call.tool_name] = failures
         retry = RetryPromptPart(error, call.tool_name, call.tool_call_id)
         if failures > max_retries:
+            # Invalid arguments are described without their values (they reach spans through this message);
+            # the chained ValidationError holds them.
+            last = error if isinstance(error, str) else describe_validation_errors(error)
             raise UnexpectedModelBehavior(
-                f'Tool {call.tool_name!r} exceeded its retry limit of {max_retries}; '
-                f'the last error was: {retry.model_response()}'
+                f'Tool {call.tool_name!r} exceeded its retry limit of {max_retries}; the last error was: {last}'
             )
         return retry
 
