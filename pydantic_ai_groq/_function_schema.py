@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_origin
 
 import anyio.to_thread
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import ErrorDetails
 
 from ._json_schema import remove_titles
 from ._strict_schema import validate_json_without_optional_nulls
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from .tools import RunContext
 
-__all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'function_schema')
+__all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'describe_validation_errors', 'function_schema')
 
 DocstringFormat = Literal['google', 'numpy', 'sphinx', 'auto']
 """How a tool's docstring is written; `auto` detects Google, NumPy or Sphinx (`:param x:`) style."""
@@ -102,7 +103,10 @@ class FunctionSchema:
     async def call(self, args: dict[str, Any], ctx: RunContext[Any] | None) -> Any:
         """Call the function with validated arguments.
 
-        Sync functions run in a worker thread so they never block the event loop.
+        Sync functions run in a worker thread so they never block the event loop. When the run is
+        cancelled (or times out) while one is running, the call returns at once and the thread is
+        abandoned: it runs the function to its end and its result is dropped (the function can stop
+        early by calling `anyio.from_thread.check_cancelled()`).
 
         Args:
             args: Validated arguments, as returned by `validate_json` or `validate_python`.
@@ -114,7 +118,10 @@ class FunctionSchema:
         positional = (ctx,) if self.takes_ctx else ()
         if self.is_async:
             return await self.function(*positional, **args)
-        return await anyio.to_thread.run_sync(functools.partial(self.function, *positional, **args))
+        # A thread cannot be interrupted: waiting for it would hold off cancellation until the function returns.
+        return await anyio.to_thread.run_sync(
+            functools.partial(self.function, *positional, **args), abandon_on_cancel=True
+        )
 
     def _to_kwargs(self, validated: BaseModel) -> dict[str, Any]:
         values = validated.__dict__
@@ -208,11 +215,17 @@ def function_schema(
 
     try:
         args_model: type[BaseModel] = pydantic.create_model(name, __config__=ConfigDict(extra='forbid'), **fields)
-        raw_schema = args_model.model_json_schema()
+        json_schema = _arguments_schema(args_model.model_json_schema())
     except pydantic.PydanticUserError as e:
         raise UserError(f'Cannot build the arguments schema of tool function {name!r}: {e}') from e
+    except RecursionError as e:
+        deepest = _too_deep_parameter({p.name: hints.get(p.name, Any) for p in params})
+        raise UserError(
+            f'Cannot build the arguments schema of tool function {name!r}: the type of parameter {deepest!r} '
+            'is nested too deeply for a JSON schema; flatten it, or take the nested part as a JSON string or '
+            'dict and validate it in the tool'
+        ) from e
 
-    json_schema = _arguments_schema(raw_schema)
     properties: dict[str, dict[str, Any]] = json_schema['properties']
     for param_name, prop in properties.items():
         if 'description' in prop:
@@ -234,6 +247,37 @@ def function_schema(
         _args_model=args_model,
         _field_names=tuple(field_names),
     )
+
+
+def _too_deep_parameter(annotations: Mapping[str, Any]) -> str:
+    """The name of the first parameter whose type alone exhausts the recursion limit (for the error message)."""
+    for param_name, annotation in annotations.items():
+        try:
+            pydantic.TypeAdapter(annotation).json_schema()
+        except RecursionError:
+            return param_name
+    # Reached only when no parameter alone but the stack as a whole was too deep: name them all.
+    return ', '.join(annotations)  # pragma: no cover
+
+
+def describe_validation_errors(errors: Sequence[ErrorDetails], title: str | None = None) -> str:
+    """Validation errors by location and type only, e.g. `2 validation errors: city: missing; days: int_parsing`.
+
+    Unlike pydantic's own message, it holds none of the input values: the arguments a model sent may be
+    personal data, kept out of error messages and spans unless content is recorded.
+
+    Args:
+        errors: The errors, as `ValidationError.errors()` returns them.
+        title: What was validated (e.g. the tool's name), said after the count.
+
+    Returns:
+        The description.
+    """
+    count = len(errors)
+    where = '; '.join(
+        f'{".".join(str(part) for part in error["loc"]) or "(root)"}: {error["type"]}' for error in errors
+    )
+    return f'{count} validation error{"" if count == 1 else "s"}{f" for {title}" if title else ""}: {where}'
 
 
 def callable_name(function: Callable[..., Any]) -> str:

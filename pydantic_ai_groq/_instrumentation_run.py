@@ -65,7 +65,7 @@ class RunTelemetry:
             async for event in events:
                 yield event
         except Exception as e:
-            record_error(span, e)
+            record_error(span, e, include_content=self._settings.include_content)
             raise
         finally:
             await events.aclose()  # when the caller closed us early: close the HTTP stream before the span ends
@@ -107,7 +107,7 @@ class RunTelemetry:
             with trace.use_span(span, record_exception=False, set_status_on_exception=False):
                 result = await execution
         except Exception as e:  # ModelRetry and invalid arguments too: each retry is a failed span, then a new one
-            record_error(span, e)
+            record_error(span, e, include_content=self._settings.include_content)
             raise
         else:
             if content:

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import base64
 import functools
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import pydantic
 import pydantic_core
 from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
+from ._function_schema import describe_validation_errors
 from .exceptions import ModelAPIError, ModelHTTPError
 from .messages import (
     BinaryContent,
@@ -162,17 +165,53 @@ def rejected_error_type(response: ModelResponse) -> str:
     return code if isinstance(code, str) else '_OTHER'
 
 
-def record_error(span: Span, error: Exception) -> str:
+def record_error(span: Span, error: Exception, *, include_content: bool) -> str:
     """Mark the span failed by `error` (status, `error.type`, an `exception` event); returns the error type.
 
     The event holds the exception's type, message and traceback: the package's messages never hold
-    the API key, and headers and the client are never recorded.
+    the API key, and headers and the client are never recorded. Without `include_content`, validation
+    errors (here or chained) are described by location and type only: pydantic's messages quote the
+    input, e.g. a tool's arguments.
     """
     kind = error_type(error)
     span.set_attribute('error.type', kind)
-    span.record_exception(error, escaped=True)
-    span.set_status(Status(StatusCode.ERROR, f'{type(error).__name__}: {error}'))
+    if include_content:
+        message = str(error)
+        span.record_exception(error, escaped=True)
+    else:
+        message = _message_without_input(error)
+        stacktrace = _stacktrace_without_input(error)
+        span.record_exception(error, {'exception.message': message, 'exception.stacktrace': stacktrace}, escaped=True)
+    span.set_status(Status(StatusCode.ERROR, f'{type(error).__name__}: {message}'))
     return kind
+
+
+def _message_without_input(error: BaseException) -> str:
+    if isinstance(error, pydantic.ValidationError):
+        errors = error.errors(include_url=False, include_context=False, include_input=False)
+        return describe_validation_errors(errors, error.title)
+    return str(error)
+
+
+def _stacktrace_without_input(error: BaseException) -> str:
+    """The traceback as Python prints it, chained exceptions first, with `_message_without_input` messages."""
+    blocks: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = ''.join(traceback.format_tb(current.__traceback__))
+        last_line = f'{type(current).__qualname__}: {_message_without_input(current)}'
+        blocks.append(f'Traceback (most recent call last):\n{frames}{last_line}\n')
+        if current.__cause__ is not None:
+            blocks.append('\nThe above exception was the direct cause of the following exception:\n\n')
+            current = current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            blocks.append('\nDuring handling of the above exception, another exception occurred:\n\n')
+            current = current.__context__
+        else:
+            current = None
+    return ''.join(reversed(blocks))
 
 
 # --- content (recorded only with include_content) --------------------------------------------

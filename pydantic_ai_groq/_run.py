@@ -19,6 +19,7 @@ import pydantic
 import pydantic_core
 from pydantic_core import ErrorDetails
 
+from ._function_schema import describe_validation_errors
 from .exceptions import ModelRetry, UnexpectedModelBehavior, UserError
 from .messages import (
     FinalResultEvent,
@@ -149,7 +150,9 @@ def _problem(error: ModelRetry | pydantic.ValidationError | str | list[ErrorDeta
         error = error.errors(include_url=False)
     if isinstance(error, str):
         return error
-    return '; '.join(f'{".".join(map(str, e["loc"]))}: {e["msg"]}' if e['loc'] else e['msg'] for e in error)
+    # Locations and error types only: this message reaches spans, and the values may be private (the
+    # chained ValidationError has them).
+    return describe_validation_errors(error)
 
 
 class AgentRun(Generic[AgentDepsT]):
@@ -541,7 +544,7 @@ class AgentRun(Generic[AgentDepsT]):
         except ModelRetry as e:
             return self._tool_failed(call, e.message, max_retries, e)
         self._response_tool_successes.add(call.tool_name)
-        return ToolReturnPart(call.tool_name, _jsonable(call.tool_name, result), call.tool_call_id)
+        return ToolReturnPart(call.tool_name, result, call.tool_call_id)
 
     async def _execute_tool(self, call: ToolCallPart, schema: FunctionSchema, ctx: RunContext[Any]) -> Any:
         if isinstance(call.args, dict):
@@ -549,16 +552,27 @@ class AgentRun(Generic[AgentDepsT]):
         else:
             args = schema.validate_json(call.args or '{}')
         self.usage.tool_calls += 1
-        return await schema.call(args, ctx)
+        # Converted here, inside the tool's span: a value that cannot be sent fails the tool call.
+        return _jsonable(call.tool_name, await schema.call(args, ctx))
 
 
 def _jsonable(tool_name: str, value: Any) -> Any:
-    if isinstance(value, str):
-        return value
+    """What a tool returned, as the JSON data sent to the model (text stays text).
+
+    Raises:
+        UserError: The value cannot be sent (not JSON-serialisable, non-UTF-8 bytes, lone surrogates,
+            a cycle): the tool's code must change, so no retry prompt could help the model.
+    """
     try:
-        return pydantic_core.to_jsonable_python(value)
-    except pydantic_core.PydanticSerializationError as e:
+        if isinstance(value, str):
+            if not value.isascii():
+                value.encode()  # lone surrogates cannot be encoded to be sent
+            return value
+        # Serialised once as it will be sent, so everything that cannot be sent fails here.
+        return pydantic_core.from_json(pydantic_core.to_json(value))
+    except (ValueError, RecursionError) as e:  # PydanticSerializationError and UnicodeError are ValueErrors
         raise UserError(
-            f'Tool {tool_name!r} returned a {type(value).__name__} that cannot be serialised to JSON ({e}); '
-            'return str, numbers, lists, dicts, pydantic models, dataclasses or other JSON-serialisable values.'
+            f'Tool {tool_name!r} returned a {type(value).__name__} that cannot be serialised to JSON '
+            f'({e}); return text (decode or base64-encode bytes), numbers, lists, dicts, pydantic models, '
+            'dataclasses or other JSON-serialisable values, without cycles.'
         ) from e

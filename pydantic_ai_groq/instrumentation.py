@@ -247,6 +247,8 @@ class InstrumentedModel(Model):
                 span.set_status(Status(StatusCode.ERROR, kind))
         # Only exceptions are failures: GeneratorExit or a cancellation just stop the request early.
         if isinstance(error, Exception):
-            metric_attributes['error.type'] = record_error(span, error)
+            metric_attributes['error.type'] = record_error(
+                span, error, include_content=self.instrumentation.include_content
+            )
         span.end()
         self.instrumentation.operation_duration.record(duration, metric_attributes)

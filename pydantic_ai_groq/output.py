@@ -23,7 +23,7 @@ from typing_extensions import TypeAliasType, TypeVar
 from ._json_schema import close_objects, remove_titles
 from ._strict_schema import validate_json_without_optional_nulls
 from .exceptions import UserError
-from .tools import ToolDefinition
+from .tools import ToolDefinition, check_tool_name
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm  # typing_extensions >= 4.13; only type checkers need it
@@ -409,6 +409,7 @@ def build_output_schema(spec: OutputSpec[Any]) -> OutputSchema:
             name = f'{DEFAULT_OUTPUT_TOOL_NAME}_{_type_name(tool_output.output_type)}'
         if name in tools:
             name = f'{name}_{len(tools) + 1}'
+        check_tool_name(name, 'Output tool name')
         tools[name] = _object_output(
             tool_output.output_type,
             name=name,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from .exceptions import UserError
 
@@ -30,7 +31,7 @@ class ModelSettings(TypedDict, total=False):
     """Request timeout in seconds, greater than 0."""
 
     seed: int
-    """Seed for best-effort deterministic sampling."""
+    """Seed for best-effort deterministic sampling, a 64-bit signed integer."""
 
     presence_penalty: float
     """Penalty for tokens already present, -2 to 2."""
@@ -39,7 +40,7 @@ class ModelSettings(TypedDict, total=False):
     """Penalty proportional to token frequency, -2 to 2."""
 
     stop_sequences: list[str]
-    """Up to 4 sequences at which generation stops."""
+    """Up to 4 non-empty sequences at which generation stops."""
 
     parallel_tool_calls: bool
     """Whether the model may call several tools in one response (sent only with tools)."""
@@ -50,13 +51,18 @@ class ModelSettings(TypedDict, total=False):
     tools, with `required`). In a run, `required` and names hold until the model has called a tool."""
 
     extra_headers: dict[str, str]
-    """Extra HTTP headers for the request."""
+    """Extra HTTP headers for the request, names and values strings."""
 
     extra_body: dict[str, Any]
-    """Extra JSON fields merged into the request body."""
+    """Extra JSON fields merged into the request body (JSON values only: no NaN or infinity)."""
 
 
 MAX_STOP_SEQUENCES = 4
+
+# Groq's API reference types `seed` as an integer, and the OpenAI-compatible API it implements bounds it to
+# the signed 64-bit range (openai/openai-openapi: seed minimum -2**63, maximum 2**63 - 1): a larger integer
+# cannot be a seed the server reads as given.
+_SEED_RANGE = (-(2**63), 2**63 - 1)
 
 # Parameters of the OpenAI-style API that Groq answers with a 400; caught here first.
 _REJECTED_BY_GROQ: dict[str, str] = {
@@ -85,7 +91,8 @@ def merge_model_settings(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
         if not layer:
             continue
         for key, value in layer.items():
-            if key in ('extra_headers', 'extra_body') and isinstance(merged.get(key), dict):
+            # Contents merge only when both are dicts; anything else replaces, to be refused by validation.
+            if key in ('extra_headers', 'extra_body') and isinstance(merged.get(key), dict) and isinstance(value, dict):
                 merged[key] = {**merged[key], **value}
             else:
                 merged[key] = value
@@ -127,6 +134,19 @@ def validate_model_settings(settings: Mapping[str, Any], allowed: frozenset[str]
         raise UserError(
             f'Unknown model setting(s) {", ".join(unknown)}; allowed settings are: {", ".join(sorted(allowed))}.'
         )
+    _check_ranges(settings)
+    # `None` leaves these unset (Groq's reference allows `seed` and `stop` to be null).
+    if (seed := settings.get('seed')) is not None:
+        _check_seed(seed)
+    if (stop := settings.get('stop_sequences')) is not None:
+        _check_stop_sequences(stop)
+    if (extra_headers := settings.get('extra_headers')) is not None:
+        _check_extra_headers(extra_headers)
+    if (extra_body := settings.get('extra_body')) is not None:
+        _check_extra_body(extra_body)
+
+
+def _check_ranges(settings: Mapping[str, Any]) -> None:
     for key, (low, high, low_inclusive, high_inclusive) in _RANGES.items():
         if key not in settings:
             continue
@@ -140,11 +160,48 @@ def validate_model_settings(settings: Mapping[str, Any], allowed: frozenset[str]
         too_high = value > high if high_inclusive else value >= high
         if too_low or too_high or math.isnan(value):
             raise UserError(f'Model setting {key}={value!r} is out of range; allowed: {allowed_range}.')
-    stop = settings.get('stop_sequences')
-    if stop is not None:
-        if isinstance(stop, str) or not all(isinstance(s, str) for s in stop):
-            raise UserError(f'Model setting stop_sequences={stop!r} must be a list of strings.')
-        if len(stop) > MAX_STOP_SEQUENCES:
+
+
+def _check_seed(seed: object) -> None:
+    low, high = _SEED_RANGE
+    if isinstance(seed, bool) or not isinstance(seed, int) or not low <= seed <= high:
+        raise UserError(f'Model setting seed={seed!r} must be an integer from -2**63 to 2**63 - 1.')
+
+
+def _check_stop_sequences(stop: object) -> None:
+    if isinstance(stop, str) or not isinstance(stop, list | tuple):
+        raise UserError(f'Model setting stop_sequences={stop!r} must be a list of strings.')
+    sequences = cast('list[object] | tuple[object, ...]', stop)
+    # An empty stop sequence would match at every position: it cannot be meant.
+    if not all(isinstance(s, str) and s for s in sequences):
+        raise UserError(f'Model setting stop_sequences={stop!r} must be a list of non-empty strings.')
+    if len(sequences) > MAX_STOP_SEQUENCES:
+        raise UserError(
+            f'Model setting stop_sequences has {len(sequences)} entries; Groq allows at most {MAX_STOP_SEQUENCES}.'
+        )
+
+
+def _check_extra_headers(headers: object) -> None:
+    if not isinstance(headers, Mapping):
+        raise UserError(f'Model setting extra_headers={headers!r} must be a dict of header names to string values.')
+    for name, value in cast('Mapping[object, object]', headers).items():
+        if not isinstance(name, str) or not isinstance(value, str):
             raise UserError(
-                f'Model setting stop_sequences has {len(stop)} entries; Groq allows at most {MAX_STOP_SEQUENCES}.'
+                f'Model setting extra_headers has {name!r}: {value!r}; header names and values must be strings.'
             )
+
+
+def _check_extra_body(body: object) -> None:
+    if not isinstance(body, Mapping):
+        raise UserError(f'Model setting extra_body={body!r} must be a dict of JSON fields to merge into the body.')
+    for key, value in cast('Mapping[object, object]', body).items():
+        if not isinstance(key, str):
+            raise UserError(f'Model setting extra_body has the key {key!r}; body field names must be strings.')
+        try:
+            # As the SDK serialises the body: strict JSON, so NaN and infinity are refused too.
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as e:
+            raise UserError(
+                f'Model setting extra_body[{key!r}]={value!r} is not JSON ({e}); '
+                'use dicts, lists, strings, finite numbers, booleans and None.'
+            ) from e

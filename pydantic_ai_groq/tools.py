@@ -100,6 +100,23 @@ class RunContext(Generic[AgentDepsT]):
 _TOOL_NAME = re.compile(r'[a-zA-Z0-9_-]{1,64}')
 
 
+def check_tool_name(name: str, what: str = 'Tool name') -> None:
+    """Refuse a name Groq would reject for a tool or response format (`^[a-zA-Z0-9_-]{1,64}$`).
+
+    Args:
+        name: The name to check.
+        what: What the name is, for the message.
+
+    Raises:
+        UserError: Naming the name and the rule.
+    """
+    if not isinstance(name, str) or not _TOOL_NAME.fullmatch(name):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise UserError(
+            f'{what} {name!r} is invalid: Groq requires tool names to match ^[a-zA-Z0-9_-]{{1,64}}$ '
+            f"(1 to 64 letters, digits, '_' or '-'); pass `name=` to choose one"
+        )
+
+
 class Tool(Generic[AgentDepsT]):
     """A Python function the model may call.
 
@@ -187,11 +204,7 @@ class Tool(Generic[AgentDepsT]):
             require_parameter_descriptions=require_parameter_descriptions,
         )
         name = callable_name(function) if name is None else name
-        if not _TOOL_NAME.fullmatch(name):
-            raise UserError(
-                f'Tool name {name!r} is invalid: Groq requires tool names to match ^[a-zA-Z0-9_-]{{1,64}}$ '
-                f"(1 to 64 letters, digits, '_' or '-'); pass `name=` to choose one"
-            )
+        check_tool_name(name)
         if max_retries is not None and max_retries < 0:
             raise UserError(f'Tool {name!r}: max_retries must be >= 0 or None, got {max_retries}')
         self.function = function

@@ -1227,3 +1227,66 @@ def test_histograms_on_an_api_without_bucket_advice():
     settings = InstrumentationSettings(meter_provider=OldApiMeterProvider())
     assert made == ['gen_ai.client.token.usage', 'gen_ai.client.operation.duration']
     settings.token_usage.record(3)
+
+
+# --- tool arguments stay out of error events without content ----------------------------------
+
+
+def _span_texts(telemetry: Telemetry) -> str:
+    """Every attribute, event attribute and status description of the finished spans, as one text."""
+    texts: list[str] = []
+    for span in telemetry.spans():
+        texts.extend(str(value) for value in (span.attributes or {}).values())
+        texts.append(span.status.description or '')
+        for event in span.events:
+            texts.extend(str(value) for value in (event.attributes or {}).values())
+    return '\n'.join(texts)
+
+
+@pytest.mark.parametrize('include_content', [False, True], ids=['without_content', 'with_content'])
+async def test_invalid_tool_arguments_reach_error_events_only_with_content(
+    emulator: GroqEmulator, model: GroqModel, telemetry: Telemetry, include_content: bool
+):
+    agent = Agent(model, instrument=telemetry.settings(include_content=include_content), retries=1)
+
+    @agent.tool_plain
+    def book(city: str, nights: int) -> str:
+        return f'{city} for {nights}'
+
+    bad_arguments = {'city': ['Ms. Jane Private'], 'nights': 'private-nights-value'}
+    emulator.push(
+        Reply(tool_calls=[ToolCallReply('book', bad_arguments, id='call_1')]),
+        Reply(tool_calls=[ToolCallReply('book', bad_arguments, id='call_2')]),
+    )
+    with pytest.raises(UnexpectedModelBehavior) as raised:
+        await agent.run('Book it.')
+    # The error itself says what was wrong without the values; the chained ValidationError has them.
+    assert str(raised.value) == (
+        "Tool 'book' exceeded its retry limit of 1; the last error was: 2 validation errors: "
+        'city: string_type; nights: int_parsing'
+    )
+    assert 'Ms. Jane Private' in str(raised.value.__cause__)
+    texts = _span_texts(telemetry)
+    assert ('Ms. Jane Private' in texts) is include_content
+    assert ('private-nights-value' in texts) is include_content
+    tool_spans = [span for span in telemetry.spans() if span.name == 'execute_tool book']
+    assert len(tool_spans) == 2
+    event = dict(tool_spans[1].events[0].attributes or {})
+    if include_content:
+        assert str(event['exception.message']).startswith('2 validation errors for book\ncity\n  Input should be')
+        return
+    assert event['exception.message'] == '2 validation errors for book: city: string_type; nights: int_parsing'
+    assert tool_spans[1].status.description == (
+        'ValidationError: 2 validation errors for book: city: string_type; nights: int_parsing'
+    )
+    assert str(event['exception.stacktrace']).endswith(
+        'ValidationError: 2 validation errors for book: city: string_type; nights: int_parsing\n'
+    )
+    run_span = next(span for span in telemetry.spans() if span.name == 'invoke_agent')
+    run_event = dict(run_span.events[0].attributes or {})
+    stacktrace = str(run_event['exception.stacktrace'])
+    # Python's own layout: the ValidationError (the cause) first, then the error the run raised.
+    assert stacktrace.index('ValidationError: 2 validation errors for book') < stacktrace.index(
+        'The above exception was the direct cause of the following exception:'
+    )
+    assert stacktrace.endswith(f'UnexpectedModelBehavior: {raised.value}\n')

@@ -32,7 +32,7 @@ from . import ModelRequestParameters
 from ._groq_catalogue import KNOWN_MODELS
 from ._groq_profiles import GroqModelProfile, check_reasoning_settings, profile_for
 
-__all__ = ('build_body', 'map_messages')
+__all__ = ('build_body', 'map_documents', 'map_messages')
 
 # Settings sent as body fields of the same meaning; reasoning settings go through the profile.
 _BODY_FIELD_BY_SETTING: dict[str, str] = {
@@ -101,19 +101,56 @@ def build_body(
     with_tools_or_json = bool(tool_defs) or params.output_mode in ('native', 'prompted')
     body.update(check_reasoning_settings(model_name, settings, with_tools_or_json=with_tools_or_json))
     for key, body_field in _BODY_FIELD_BY_SETTING.items():
-        if key in settings:
+        if settings.get(key) is not None:  # `None` leaves a setting unset: no `null`s in the body
             body[body_field] = settings[key]
     if documents := settings.get('groq_documents'):
-        body['documents'] = [_map_document(document) for document in documents]
+        body['documents'] = map_documents(documents)
     if extra_body := settings.get('extra_body'):
         body.update(extra_body)
     return body
 
 
-def _map_document(document: str | Mapping[str, Any]) -> dict[str, Any]:
+def map_documents(documents: object) -> list[dict[str, Any]]:
+    """`groq_documents` as Groq's `documents`: strings become text documents, objects are checked.
+
+    Raises:
+        UserError: For anything but a list of strings and Groq document objects, naming the entry.
+    """
+    # A string is a sequence too, and would become one document per character.
+    if isinstance(documents, str | bytes) or not isinstance(documents, Sequence):
+        raise UserError(
+            f'Model setting groq_documents={documents!r} must be a list of documents (strings or Groq document '
+            'objects), e.g. groq_documents=["first text", "second text"].'
+        )
+    return [_map_document(index, document) for index, document in enumerate(cast(Sequence[object], documents))]
+
+
+# Groq's API reference: a document is `{"source": {...}, "id": str | null}`, and "only text and JSON sources
+# are currently supported": `{"type": "text", "text": str}` or `{"type": "json", "data": object}`.
+_DOCUMENT_SOURCE_FIELDS = {'text': ('text', str), 'json': ('data', Mapping)}
+
+
+def _map_document(index: int, document: object) -> dict[str, Any]:
     if isinstance(document, str):
         return {'source': {'type': 'text', 'text': document}}
-    return dict(document)
+    if isinstance(document, Mapping) and _is_document(cast(Mapping[str, Any], document)):
+        return dict(cast(Mapping[str, Any], document))
+    raise UserError(
+        f'Model setting groq_documents[{index}]={document!r} is not a document: use a string, or '
+        '{"source": {"type": "text", "text": "..."}} or {"source": {"type": "json", "data": {...}}}, '
+        'with an optional string "id".'
+    )
+
+
+def _is_document(document: Mapping[str, Any]) -> bool:
+    source: object = document.get('source')
+    document_id: object = document.get('id')
+    if not isinstance(source, Mapping) or not (document_id is None or isinstance(document_id, str)):
+        return False
+    source_fields = cast(Mapping[str, Any], source)
+    kind: object = source_fields.get('type')
+    field = _DOCUMENT_SOURCE_FIELDS.get(kind) if isinstance(kind, str) else None
+    return field is not None and isinstance(source_fields.get(field[0]), field[1])
 
 
 def _map_tool_definition(tool: ToolDefinition) -> dict[str, Any]:

@@ -43,7 +43,7 @@ from ._groq_catalogue import (
     obviously_exceeds,
     replacement_for,
 )
-from ._groq_request import build_body
+from ._groq_request import build_body, map_documents
 from ._groq_response import (
     RECOVERABLE_ERRORS,
     GroqStreamedResponse,
@@ -126,6 +126,11 @@ def _check_settings(settings: Mapping[str, Any]) -> None:
         if key in settings and settings[key] not in choices:
             allowed = ', '.join(repr(c) for c in choices)
             raise UserError(f'Model setting {key}={settings[key]!r} is not allowed; choose one of {allowed}.')
+    # Groq's API reference types `user` as a string.
+    if (user := settings.get('groq_user')) is not None and not isinstance(user, str):
+        raise UserError(f'Model setting groq_user={user!r} must be a string (an id of your end user).')
+    if (documents := settings.get('groq_documents')) is not None:
+        map_documents(documents)
 
 
 def _client(
