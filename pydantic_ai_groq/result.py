@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal
 
-import pydantic
-
+from ._partial_output import PartialOutput
 from ._run import AgentRun, AgentStreamEvent
 from .exceptions import UserError
 from .messages import (
@@ -20,7 +20,7 @@ from .messages import (
     ToolCallPart,
     ToolCallPartDelta,
 )
-from .output import ObjectOutput, OutputDataT
+from .output import OutputDataT
 from .usage import RunUsage
 
 __all__ = ('AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
@@ -143,60 +143,61 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
                     text += piece
                     yield text
 
-    async def stream_output(self) -> AsyncIterator[OutputDataT]:
+    async def stream_output(
+        self, *, interval: float = 0.1, clock: Callable[[], float] = time.monotonic
+    ) -> AsyncIterator[OutputDataT]:
         """The output as it arrives: partially validated objects, each valid and growing; then the final output.
 
-        The JSON is parsed incrementally, so a stream of N chunks costs time linear in N for the
-        parsing; each yield validates the object received so far. Output validators run on the
-        final output only. For `output_type=str` this yields the text so far.
+        Args:
+            interval: Seconds after which the output received so far is validated again, however
+                little it grew (a steady stream of partials from a slow model).
+            clock: Monotonic clock, in seconds, for `interval`.
+
+        An output shorter than 1 KiB of JSON is validated after every chunk. A longer one is
+        validated when its JSON has grown by a quarter since the last validation, or `interval`
+        seconds after it, so a stream of N chunks costs time linear in N. A partial is yielded
+        when it differs from the previous one. Output validators run on the final output only.
+        For `output_type=str` this yields the text so far.
         """
         last: Any = _NOTHING_YET
-        partials = self.stream_text() if self._run.output_schema.mode == 'text' else self._stream_partials()
+        text = self._run.output_schema.mode == 'text'
+        partials = self.stream_text() if text else self._stream_partials(interval, clock)
         async for last in partials:
             yield last
         final = await self.get_output()
         if final != last:
             yield final
 
-    async def _stream_partials(self) -> AsyncIterator[Any]:
-        # Imported here: only streamed structured output needs the parser, and imports should stay fast.
-        from ._partial_json import PartialJsonParser
-
+    async def _stream_partials(self, interval: float, clock: Callable[[], float]) -> AsyncIterator[Any]:
         schema = self._run.output_schema
-        parser: PartialJsonParser | None = None
-        output: ObjectOutput | None = schema.object_output
+        partial: PartialOutput | None = None
         target: int | None = None  # index of the part carrying the output in the current response
         step = -1
         async for event in self.stream_events():
-            if self._run.ctx.run_step != step:
-                step, parser, target = self._run.ctx.run_step, None, None
-            piece: str | None = None
-            if isinstance(event, PartStartEvent):
-                part = event.part
-                if isinstance(part, ToolCallPart) and part.tool_name in schema.tools and target is None:
-                    output, target, parser = schema.tools[part.tool_name], event.index, PartialJsonParser()
-                    piece = part.args_as_json_str() if isinstance(part.args, dict) else part.args
-                elif isinstance(part, TextPart) and schema.object_output is not None and target is None:
-                    target, parser = event.index, PartialJsonParser()
-                    piece = part.content
-            elif isinstance(event, PartDeltaEvent) and event.index == target:
+            if isinstance(event, PartDeltaEvent):  # the common case first: this loop runs once per chunk
+                if event.index != target or partial is None:
+                    continue
                 delta = event.delta
                 piece = (
                     delta.args_delta if isinstance(delta, ToolCallPartDelta) else getattr(delta, 'content_delta', None)
                 )
-            if not piece or parser is None or output is None:
+            elif isinstance(event, PartStartEvent):
+                # A new response's parts all start with a PartStartEvent: the place to forget the last one's.
+                if self._run.ctx.run_step != step:
+                    step, partial, target = self._run.ctx.run_step, None, None
+                part = event.part
+                if isinstance(part, ToolCallPart) and part.tool_name in schema.tools and target is None:
+                    target, partial = event.index, PartialOutput(schema.tools[part.tool_name], clock, interval)
+                    piece = part.args_as_json_str() if isinstance(part.args, dict) else part.args
+                elif isinstance(part, TextPart) and schema.object_output is not None and target is None:
+                    target, partial = event.index, PartialOutput(schema.object_output, clock, interval)
+                    piece = part.content
+                else:
+                    continue
+            else:
                 continue
-            try:
-                changed = parser.feed(piece)
-            except ValueError:
-                parser = None  # not plain JSON (e.g. a Markdown fence): only the final output is yielded
-                continue
-            if changed:  # something arrived, so the value is not the parser's NOTHING
-                try:
-                    partial = output.validate_partial(parser.value())
-                except pydantic.ValidationError:
-                    continue  # not valid yet, e.g. a required field has not arrived
-                yield partial
+            if piece and (value := partial.feed(piece)) is not None:
+                yield value
 
     async def get_output(self) -> OutputDataT:
         """Read the run to the end and return the validated output."""
