@@ -148,17 +148,22 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
     ) -> AsyncIterator[OutputDataT]:
         """The output as it arrives: partially validated objects, each valid and growing; then the final output.
 
-        Args:
-            interval: Seconds after which the output received so far is validated again, however
-                little it grew (a steady stream of partials from a slow model).
-            clock: Monotonic clock, in seconds, for `interval`.
-
         An output shorter than 1 KiB of JSON is validated after every chunk. A longer one is
         validated when its JSON has grown by a quarter since the last validation, or `interval`
         seconds after it, so a stream of N chunks costs time linear in N. A partial is yielded
         when it differs from the previous one. Output validators run on the final output only.
         For `output_type=str` this yields the text so far.
+
+        Args:
+            interval: Seconds after which the output received so far is validated again, however
+                little it grew (a steady stream of partials from a slow model).
+            clock: Monotonic clock, in seconds, for `interval`.
+
+        Raises:
+            UserError: When `interval` is negative.
         """
+        if not interval >= 0:  # written so NaN fails too
+            raise UserError(f'stream_output(interval=...) takes seconds >= 0, got {interval!r}.')
         last: Any = _NOTHING_YET
         text = self._run.output_schema.mode == 'text'
         partials = self.stream_text() if text else self._stream_partials(interval, clock)

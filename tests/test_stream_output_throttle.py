@@ -13,11 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from pydantic_ai_groq import Agent, NativeOutput
+from pydantic_ai_groq.exceptions import UserError
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import GroqEmulator, Reply, ToolCallReply
 
@@ -181,3 +183,11 @@ async def test_a_wrong_item_or_a_wrong_shape_shows_nothing_until_the_retry(emula
     # The first attempt shows its empty list before the wrong item arrives, then nothing until the good one.
     assert partials == [Inventory(items=[]), Inventory.model_validate(good)]
     assert result.usage().requests == 3
+
+
+async def test_a_negative_interval_is_refused(emulator: GroqEmulator, model: GroqModel):
+    emulator.push(Reply(tool_calls=[ToolCallReply('final_result', {'items': []})]))
+    async with Agent(model, output_type=Inventory).run_stream('go') as result:
+        with pytest.raises(UserError, match=r'interval=\.\.\.\) takes seconds >= 0, got -1'):
+            async for _ in result.stream_output(interval=-1):
+                pass
