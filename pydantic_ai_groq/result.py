@@ -165,44 +165,20 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         if not interval >= 0:  # written so NaN fails too
             raise UserError(f'stream_output(interval=...) takes seconds >= 0, got {interval!r}.')
         last: Any = _NOTHING_YET
-        text = self._run.output_schema.mode == 'text'
-        partials = self.stream_text() if text else self._stream_partials(interval, clock)
-        async for last in partials:
-            yield last
+        if self._run.output_schema.mode == 'text':
+            async for last in self.stream_text():
+                yield last
+        else:
+            # Events pass straight from stream_events to the tracker: a generator in between would
+            # cost more per chunk than all the partial validation.
+            tracker = _PartialOutputTracker(self._run, interval, clock)
+            async for event in self.stream_events():
+                if (partial := tracker.feed(event)) is not None:
+                    last = partial
+                    yield partial
         final = await self.get_output()
         if final != last:
             yield final
-
-    async def _stream_partials(self, interval: float, clock: Callable[[], float]) -> AsyncIterator[Any]:
-        schema = self._run.output_schema
-        partial: PartialOutput | None = None
-        target: int | None = None  # index of the part carrying the output in the current response
-        step = -1
-        async for event in self.stream_events():
-            if isinstance(event, PartDeltaEvent):  # the common case first: this loop runs once per chunk
-                if event.index != target or partial is None:
-                    continue
-                delta = event.delta
-                piece = (
-                    delta.args_delta if isinstance(delta, ToolCallPartDelta) else getattr(delta, 'content_delta', None)
-                )
-            elif isinstance(event, PartStartEvent):
-                # A new response's parts all start with a PartStartEvent: the place to forget the last one's.
-                if self._run.ctx.run_step != step:
-                    step, partial, target = self._run.ctx.run_step, None, None
-                part = event.part
-                if isinstance(part, ToolCallPart) and part.tool_name in schema.tools and target is None:
-                    target, partial = event.index, PartialOutput(schema.tools[part.tool_name], clock, interval)
-                    piece = part.args_as_json_str() if isinstance(part.args, dict) else part.args
-                elif isinstance(part, TextPart) and schema.object_output is not None and target is None:
-                    target, partial = event.index, PartialOutput(schema.object_output, clock, interval)
-                    piece = part.content
-                else:
-                    continue
-            else:
-                continue
-            if piece and (value := partial.feed(piece)) is not None:
-                yield value
 
     async def get_output(self) -> OutputDataT:
         """Read the run to the end and return the validated output."""
@@ -220,6 +196,50 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         if not self._done:
             raise UserError('The run is still streaming: read it to the end (e.g. await get_output()) first.')
         return finished_result(self._run)
+
+
+class _PartialOutputTracker:
+    """Follows a run's events to the part carrying the output and feeds its JSON to a `PartialOutput`."""
+
+    def __init__(self, run: AgentRun[Any], interval: float, clock: Callable[[], float]) -> None:
+        self._run = run
+        self._interval = interval
+        self._clock = clock
+        self._partial: PartialOutput | None = None
+        self._target: int | None = None  # index of the part carrying the output in the current response
+        self._step = -1
+
+    def feed(self, event: AgentStreamEvent) -> Any:
+        """The new partial output that `event` brings, if any, else None."""
+        if isinstance(event, PartDeltaEvent):  # the common case first: this runs once per chunk
+            if event.index != self._target or self._partial is None:
+                return None
+            delta = event.delta
+            piece = delta.args_delta if isinstance(delta, ToolCallPartDelta) else getattr(delta, 'content_delta', None)
+            return self._partial.feed(piece) if piece else None
+        if isinstance(event, PartStartEvent):
+            return self._start(event)
+        return None
+
+    def _start(self, event: PartStartEvent) -> Any:
+        schema = self._run.output_schema
+        # A new response's parts all start with a PartStartEvent: the place to forget the last one's.
+        if self._run.ctx.run_step != self._step:
+            self._step, self._partial, self._target = self._run.ctx.run_step, None, None
+        if self._target is not None:
+            return None
+        part = event.part
+        if isinstance(part, ToolCallPart) and part.tool_name in schema.tools:
+            output, piece = (
+                schema.tools[part.tool_name],
+                part.args_as_json_str() if isinstance(part.args, dict) else part.args,
+            )
+        elif isinstance(part, TextPart) and schema.object_output is not None:
+            output, piece = schema.object_output, part.content
+        else:
+            return None
+        self._target, self._partial = event.index, PartialOutput(output, self._clock, self._interval)
+        return self._partial.feed(piece) if piece else None
 
 
 def _text_piece(event: AgentStreamEvent) -> str | None:

@@ -191,3 +191,14 @@ async def test_a_negative_interval_is_refused(emulator: GroqEmulator, model: Gro
         with pytest.raises(UserError, match=r'interval=\.\.\.\) takes seconds >= 0, got -1'):
             async for _ in result.stream_output(interval=-1):
                 pass
+
+
+async def test_partials_follow_the_first_output_call_of_a_response(emulator: GroqEmulator, model: GroqModel):
+    first, second = {'items': [{'name': 'a', 'qty': 1}]}, {'items': [{'name': 'b', 'qty': 2}, {'name': 'c', 'qty': 3}]}
+    emulator.push(
+        Reply(tool_calls=[ToolCallReply('final_result', first), ToolCallReply('final_result', second)], chunk_size=4)
+    )
+    async with Agent(model, output_type=Inventory).run_stream('go') as result:
+        partials = [output async for output in result.stream_output(clock=_ticking())]
+    assert partials == [Inventory(items=[]), Inventory.model_validate(first)]
+    assert result.result().output == Inventory.model_validate(first)
