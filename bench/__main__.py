@@ -17,7 +17,6 @@ SUITES = (
     'bench.model',
     'bench.imports',
     'bench.agent',
-    'bench.partial_json',
     'bench.rate_limit',
     'bench.instrumentation',
 )

@@ -6,7 +6,8 @@
 - streamed text: `run_stream` + `stream_text(delta=True)` against `create(stream=True)` and
   concatenating `chunk.choices[0].delta.content`.
 - `stream_output`: the time per chunk of partially validated structured output, at 1,000 and
-  4,000 chunks (linear means the per-chunk time does not grow with the stream).
+  4,000 chunks and for a list of 1,000 and 4,000 items (linear means the per-chunk time does not
+  grow with the stream); and streaming a 40 KB object against `get_output` on the same stream.
 - memory: 1,000 tool round trips in flight together in one task group, `tracemalloc` peak.
 
 Both contenders share the client, the transport and the bytes; each check runs before timing.
@@ -46,6 +47,8 @@ CONCURRENT_RUNS = 1000
 ROUND_TRIP = 'agent: tool round trip (2 requests, sync tool)'
 STREAM_TEXT = 'agent: run_stream + stream_text(delta) (2000 chunks)'
 STREAM_OUTPUT = 'agent: stream_output per chunk, 4000 vs 1000 chunks'
+STREAM_OUTPUT_LIST = 'agent: stream_output per chunk, list of 4000 vs 1000 items'
+STREAM_OUTPUT_VS_GET = 'agent: stream_output vs get_output, 40 KB object'
 MEMORY = f'agent: memory per run, {CONCURRENT_RUNS} tool round trips in flight'
 
 _ID = 'chatcmpl-1c4c9457-f822-4c0f-8ab2-11731f132736'
@@ -98,6 +101,16 @@ class Item(pydantic.BaseModel):
 
 class Inventory(pydantic.BaseModel):
     items: list[Item]
+
+
+class Section(pydantic.BaseModel):
+    heading: str
+    body: str
+
+
+class Report(pydantic.BaseModel):
+    title: str
+    sections: list[Section]
 
 
 # --- canned replies -------------------------------------------------------------------------------
@@ -211,10 +224,21 @@ def _article_args(n_chunks: int) -> str:
     return _dumps({'title': 'Foxes, dogs and fast tokens', 'tags': ['fox', 'dog', 'groq'], 'summary': summary})
 
 
-def _inventory_args(n_chunks: int) -> str:
-    """An `Inventory` of small items, about one item per 7 chunks: the list grows with the stream."""
-    items = [{'name': f'{_WORDS[i % len(_WORDS)]} {i}', 'qty': i % 10} for i in range(n_chunks // 7)]
+def _inventory_args(n_items: int) -> str:
+    """An `Inventory` of `n_items` small items: the list grows with the stream."""
+    items = [{'name': f'{_WORDS[i % len(_WORDS)]} {i}', 'qty': i % 10} for i in range(n_items)]
     return _dumps({'items': items})
+
+
+def _report_args(size: int) -> str:
+    """A `Report` of about `size` characters: sections of a heading and a paragraph or so of body."""
+    sections: list[dict[str, str]] = []
+    report: dict[str, Any] = {'title': 'Foxes, dogs and fast tokens', 'sections': sections}
+    while len(_dumps(report)) < size:
+        n = len(sections)
+        body = ' '.join(_WORDS[(n * 7 + i) % len(_WORDS)] for i in range(60))
+        sections.append({'heading': f'Part {n}', 'body': body})
+    return _dumps(report)
 
 
 # --- transport ------------------------------------------------------------------------------------
@@ -430,42 +454,44 @@ def _output_contender(output_type: type[pydantic.BaseModel], canned: Canned) -> 
 
 async def _stream_output_pair(
     output_type: type[pydantic.BaseModel],
-    make_args: Callable[[int], str],
-    least_partials: Callable[[int], int],
+    canned: tuple[Canned, Canned],
+    least_partials: tuple[int, int],
     budget_s: float,
     min_reps: int,
-) -> tuple[PairResult, Canned, Canned, int]:
-    """Times the 4,000-chunk stream (as 'ours') against the 1,000-chunk one (as 'baseline').
+) -> tuple[PairResult, int]:
+    """Times `stream_output` on the larger stream `canned[1]` (as 'ours') against the smaller `canned[0]`.
 
     Checked first: the last output equals the whole document validated, and at least
-    `least_partials(n_chunks)` partial outputs came before it.
+    `least_partials` outputs came before it (on the small stream, on the large one).
     """
-    small, large = (_output_stream(make_args(n), n) for n in (1000, 4000))
     contenders: list[Callable[[], Awaitable[Any]]] = []
     counts: list[int] = []
-    for n, canned in ((4000, large), (1000, small)):
-        contender = _output_contender(output_type, canned)
+    for canned_stream, least in reversed(tuple(zip(canned, least_partials, strict=True))):
+        contender = _output_contender(output_type, canned_stream)
         count, last = await contender()
-        assert canned.tool_args is not None
-        expected = output_type.model_validate_json(canned.tool_args)
-        check_equal(f'stream_output ({n} chunks), last output', last, expected)
-        if count < least_partials(n):
-            raise BenchmarkError(f'stream_output yielded only {count} outputs for {n} chunks')
+        assert canned_stream.tool_args is not None
+        expected = output_type.model_validate_json(canned_stream.tool_args)
+        check_equal(f'stream_output ({canned_stream.events} events), last output', last, expected)
+        if count < least:
+            raise BenchmarkError(f'stream_output yielded only {count} outputs for {canned_stream.events} events')
         counts.append(count)
         contenders.append(contender)
     result = await time_pair(contenders[0], contenders[1], budget_s=budget_s, min_reps=min_reps, min_sample_ns=0)
-    return result, small, large, counts[0]
+    return result, counts[0]
 
 
 def _per_chunk_row(
     name: str, result: PairResult, small: Canned, large: Canned, target: Target | None, notes: list[str]
 ) -> Row:
-    """Per SSE event at 4,000 chunks (ours) and at 1,000 (baseline); ratio = median paired ratio x the event ratio."""
+    """Per SSE event on the large stream (ours) and the small one (baseline).
+
+    The ratio is the median paired ratio of whole runs times the ratio of their events.
+    """
     marginal = (result.ours_ns - result.baseline_ns) / (large.events - small.events) / 1000
     runs = (
-        f'whole runs {result.baseline_ns / 1e6:.1f} ms (1000) / {result.ours_ns / 1e6:.1f} ms (4000), '
+        f'whole runs {result.baseline_ns / 1e6:.1f} ms (small) / {result.ours_ns / 1e6:.1f} ms (large), '
         f'{result.reps} interleaved repetitions; ratio = median of paired run ratios x {small.events}/{large.events}; '
-        f'each chunk past the 1000th costs {marginal:.2f} µs (the fixed cost of a run left out)'
+        f"each event past the small stream's count costs {marginal:.2f} µs (the fixed cost of a run left out)"
     )
     return Row(
         name,
@@ -478,13 +504,13 @@ def _per_chunk_row(
     )
 
 
-async def _stream_output(options: Options) -> list[Row]:
-    rows: list[Row] = []
+async def _stream_output_growth(options: Options) -> list[Row]:
     quick = options.quick
+    rows: list[Row] = []
     if options.wants(STREAM_OUTPUT):
-        result, small, large, count = await _stream_output_pair(
-            Article, _article_args, lambda n: n // 2, 1.5 if quick else 6, 5 if quick else 15
-        )
+        canned = (_output_stream(_article_args(1000), 1000), _output_stream(_article_args(4000), 4000))
+        result, count = await _stream_output_pair(Article, canned, (100, 100), 1.5 if quick else 6, 5 if quick else 15)
+        small, large = canned
         assert small.tool_args is not None and large.tool_args is not None
         notes = [
             f'output_type=Article(title, tags, summary), the summary sent last and growing a word per chunk '
@@ -493,20 +519,56 @@ async def _stream_output(options: Options) -> list[Row]:
             f'{count} partial outputs at 4000',
         ]
         rows.append(_per_chunk_row(STREAM_OUTPUT, result, small, large, Target('ratio', 1.2), notes))
-    name = '  stream_output, growing list (context)'
-    if options.wants(STREAM_OUTPUT) or options.wants(name):
-        result, small, large, count = await _stream_output_pair(
-            Inventory, _inventory_args, lambda n: n // 7 // 2, 1 if quick else 4, 3 if quick else 5
-        )
+    if options.wants(STREAM_OUTPUT_LIST):
+        lists = (_inventory_args(1000), _inventory_args(4000))
+        canned = (_output_stream(lists[0], len(lists[0]) // 4), _output_stream(lists[1], len(lists[1]) // 4))
+        result, count = await _stream_output_pair(Inventory, canned, (40, 40), 1.5 if quick else 6, 3 if quick else 8)
+        small, large = canned
         notes = [
-            f'output_type=Inventory(items: list[Item(name, qty)]), {1000 // 7} / {4000 // 7} small items; every chunk '
-            'validates the whole partial object, every item so far, so the per-chunk cost grows with the list and '
-            'the whole stream costs time quadratic in its length: expected, no target. (pydantic validates a '
-            'partial BaseModel only once its last item is complete, so outputs come once per item: '
-            f'{count} at 4000, while every chunk that changes the parsed value pays for a validation attempt)',
+            f'output_type=Inventory(items: list[Item(name, qty)]) of 1000 / 4000 items ({len(lists[0]):,} / '
+            f'{len(lists[1]):,} characters of arguments, 4 a chunk); ours = µs per SSE event at 4000 items '
+            f'({large.events} events), baseline = the same at 1000 ({small.events}); {count} partial outputs at 4000',
         ]
-        rows.append(_per_chunk_row(name, result, small, large, None, notes))
+        rows.append(_per_chunk_row(STREAM_OUTPUT_LIST, result, small, large, Target('ratio', 1.2), notes))
     return rows
+
+
+async def _stream_output_vs_get_output(options: Options) -> list[Row]:
+    args = _report_args(40_000)
+    canned = _output_stream(args, len(args) // 4)
+    client, _ = make_client(canned)
+    agent = Agent(GroqModel(MODEL, groq_client=client), output_type=Report)
+    streamed = _output_contender(Report, canned)
+
+    async def whole() -> Report:
+        async with agent.run_stream(PROMPT) as result:
+            return await result.get_output()
+
+    expected = Report.model_validate_json(args)
+    count, last = await streamed()
+    check_equal('stream_output (40 KB), last output', last, expected)
+    check_equal('get_output (40 KB)', await whole(), expected)
+    if count < 40:
+        raise BenchmarkError(f'stream_output yielded only {count} outputs for {canned.events} events')
+    quick = options.quick
+    budget_s, min_reps = (1.5, 5) if quick else (6, 15)
+    result = await time_pair(streamed, whole, budget_s=budget_s, min_reps=min_reps, min_sample_ns=0)
+    return [
+        Row(
+            STREAM_OUTPUT_VS_GET,
+            result.ours_ns / 1e6,
+            result.baseline_ns / 1e6,
+            'ms',
+            Target('ratio', 1.3),
+            ratio=result.ratio,
+            notes=[
+                f'output_type=Report(title, sections: list[Section(heading, body)]), {len(args):,} characters of '
+                f'arguments in {canned.events} SSE events (4 characters a chunk); ours = run_stream + stream_output '
+                f'({count} outputs), baseline = run_stream + get_output on the same bytes; {result.reps} interleaved '
+                'repetitions; ratio = median of paired ratios',
+            ],
+        )
+    ]
 
 
 # --- memory ---------------------------------------------------------------------------------------
@@ -594,7 +656,9 @@ def run(options: Options) -> list[Row]:
             rows.extend(await _round_trip(options))
         if options.wants(STREAM_TEXT):
             rows.extend(await _stream_text(options))
-        rows.extend(await _stream_output(options))
+        rows.extend(await _stream_output_growth(options))
+        if options.wants(STREAM_OUTPUT_VS_GET):
+            rows.extend(await _stream_output_vs_get_output(options))
         if options.wants(MEMORY):
             rows.extend(await _memory(options))
 

@@ -249,6 +249,15 @@ class ObjectOutput:
         value = self._adapter.validate_python(value, experimental_allow_partial='trailing-strings')
         return value.response if self.wrapped else value
 
+    def validate_partial_json(self, text: str) -> Any:
+        """Validate unfinished JSON text (open containers and a trailing string cut short are accepted).
+
+        Raises:
+            pydantic.ValidationError: When the text is not JSON or its value does not (yet) match the type.
+        """
+        value = self._adapter.validate_json(text, experimental_allow_partial='trailing-strings')
+        return value.response if self.wrapped else value
+
 
 def _type_name(output_type: Any) -> str:
     origin = get_origin(output_type)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal
 
-import pydantic
-
+from ._partial_output import PartialOutput
 from ._run import AgentRun, AgentStreamEvent
 from .exceptions import UserError
 from .messages import (
@@ -20,7 +20,7 @@ from .messages import (
     ToolCallPart,
     ToolCallPartDelta,
 )
-from .output import ObjectOutput, OutputDataT
+from .output import OutputDataT
 from .usage import RunUsage
 
 __all__ = ('AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
@@ -163,60 +163,42 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
                     text += piece
                     yield text
 
-    async def stream_output(self) -> AsyncIterator[OutputDataT]:
+    async def stream_output(
+        self, *, interval: float = 0.1, clock: Callable[[], float] = time.monotonic
+    ) -> AsyncIterator[OutputDataT]:
         """The output as it arrives: partially validated objects, each valid and growing; then the final output.
 
-        The JSON is parsed incrementally, so a stream of N chunks costs time linear in N for the
-        parsing; each yield validates the object received so far. Output validators run on the
-        final output only. For `output_type=str` this yields the text so far.
+        An output shorter than 1 KiB of JSON is validated after every chunk. A longer one is
+        validated when its JSON has grown by a quarter since the last validation, or `interval`
+        seconds after it, so a stream of N chunks costs time linear in N. A partial is yielded
+        when it differs from the previous one. Output validators run on the final output only.
+        For `output_type=str` this yields the text so far.
+
+        Args:
+            interval: Seconds after which the output received so far is validated again, however
+                little it grew (a steady stream of partials from a slow model).
+            clock: Monotonic clock, in seconds, for `interval`.
+
+        Raises:
+            UserError: When `interval` is negative.
         """
+        if not interval >= 0:  # written so NaN fails too
+            raise UserError(f'stream_output(interval=...) takes seconds >= 0, got {interval!r}.')
         last: Any = _NOTHING_YET
-        partials = self.stream_text() if self._run.output_schema.mode == 'text' else self._stream_partials()
-        async for last in partials:
-            yield last
+        if self._run.output_schema.mode == 'text':
+            async for last in self.stream_text():
+                yield last
+        else:
+            # Events pass straight from stream_events to the tracker: a generator in between would
+            # cost more per chunk than all the partial validation.
+            tracker = _PartialOutputTracker(self._run, interval, clock)
+            async for event in self.stream_events():
+                if (partial := tracker.feed(event)) is not None:
+                    last = partial
+                    yield partial
         final = await self.get_output()
         if final != last:
             yield final
-
-    async def _stream_partials(self) -> AsyncIterator[Any]:
-        # Imported here: only streamed structured output needs the parser, and imports should stay fast.
-        from ._partial_json import PartialJsonParser
-
-        schema = self._run.output_schema
-        parser: PartialJsonParser | None = None
-        output: ObjectOutput | None = schema.object_output
-        target: int | None = None  # index of the part carrying the output in the current response
-        step = -1
-        async for event in self.stream_events():
-            if self._run.ctx.run_step != step:
-                step, parser, target = self._run.ctx.run_step, None, None
-            piece: str | None = None
-            if isinstance(event, PartStartEvent):
-                part = event.part
-                if isinstance(part, ToolCallPart) and part.tool_name in schema.tools and target is None:
-                    output, target, parser = schema.tools[part.tool_name], event.index, PartialJsonParser()
-                    piece = part.args_as_json_str() if isinstance(part.args, dict) else part.args
-                elif isinstance(part, TextPart) and schema.object_output is not None and target is None:
-                    target, parser = event.index, PartialJsonParser()
-                    piece = part.content
-            elif isinstance(event, PartDeltaEvent) and event.index == target:
-                delta = event.delta
-                piece = (
-                    delta.args_delta if isinstance(delta, ToolCallPartDelta) else getattr(delta, 'content_delta', None)
-                )
-            if not piece or parser is None or output is None:
-                continue
-            try:
-                changed = parser.feed(piece)
-            except ValueError:
-                parser = None  # not plain JSON (e.g. a Markdown fence): only the final output is yielded
-                continue
-            if changed:  # something arrived, so the value is not the parser's NOTHING
-                try:
-                    partial = output.validate_partial(parser.value())
-                except pydantic.ValidationError:
-                    continue  # not valid yet, e.g. a required field has not arrived
-                yield partial
 
     async def get_output(self) -> OutputDataT:
         """Read the run to the end and return the validated output.
@@ -243,6 +225,50 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
                 '(e.g. await get_output()) inside the `async with` block first.'
             )
         return finished_result(self._run)
+
+
+class _PartialOutputTracker:
+    """Follows a run's events to the part carrying the output and feeds its JSON to a `PartialOutput`."""
+
+    def __init__(self, run: AgentRun[Any], interval: float, clock: Callable[[], float]) -> None:
+        self._run = run
+        self._interval = interval
+        self._clock = clock
+        self._partial: PartialOutput | None = None
+        self._target: int | None = None  # index of the part carrying the output in the current response
+        self._step = -1
+
+    def feed(self, event: AgentStreamEvent) -> Any:
+        """The new partial output that `event` brings, if any, else None."""
+        if isinstance(event, PartDeltaEvent):  # the common case first: this runs once per chunk
+            if event.index != self._target or self._partial is None:
+                return None
+            delta = event.delta
+            piece = delta.args_delta if isinstance(delta, ToolCallPartDelta) else getattr(delta, 'content_delta', None)
+            return self._partial.feed(piece) if piece else None
+        if isinstance(event, PartStartEvent):
+            return self._start(event)
+        return None
+
+    def _start(self, event: PartStartEvent) -> Any:
+        schema = self._run.output_schema
+        # A new response's parts all start with a PartStartEvent: the place to forget the last one's.
+        if self._run.ctx.run_step != self._step:
+            self._step, self._partial, self._target = self._run.ctx.run_step, None, None
+        if self._target is not None:
+            return None
+        part = event.part
+        if isinstance(part, ToolCallPart) and part.tool_name in schema.tools:
+            output, piece = (
+                schema.tools[part.tool_name],
+                part.args_as_json_str() if isinstance(part.args, dict) else part.args,
+            )
+        elif isinstance(part, TextPart) and schema.object_output is not None:
+            output, piece = schema.object_output, part.content
+        else:
+            return None
+        self._target, self._partial = event.index, PartialOutput(output, self._clock, self._interval)
+        return self._partial.feed(piece) if piece else None
 
 
 def _text_piece(event: AgentStreamEvent) -> str | None:
