@@ -23,7 +23,7 @@ Sources (stored copies of Groq's documentation, read 2026-11-22):
   committed-spend contract are not affected": those ids stay in `KNOWN_MODELS` with `active=False`,
   and an enterprise key's live catalogue says `active: true`.
 
-Errors of `fetch_models` / `fetch_model` are mapped as chat errors are, by `_groq_response.http_error`.
+Errors of `fetch_models` / `fetch_model` are mapped as chat errors are, by `_groq_errors`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ import httpx
 import pydantic_core
 
 from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
-from ._groq_response import http_error
+from ._groq_errors import http_error, request_error
 
 __all__ = (
     'CONTEXT_MARGIN',
@@ -204,10 +204,8 @@ async def _get(
         return await client.get(path, cast_to=httpx.Response, options=cast(Any, options))
     except groq.APIStatusError as e:
         raise http_error(e.response, model_name) from e
-    except groq.APITimeoutError as e:
-        raise ModelAPIError(model_name, f'Request to Groq timed out ({e.request.url})', 'timeout') from e
     except groq.APIConnectionError as e:
-        raise ModelAPIError(model_name, f'Connection to Groq failed ({e.request.url}): {e}') from e
+        raise request_error(e, model_name) from e
 
 
 def _json(response: httpx.Response, what: str) -> Any:

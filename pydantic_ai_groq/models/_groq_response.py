@@ -10,7 +10,7 @@ import httpx
 import pydantic_core
 
 from .._think_tags import Segment, ThinkTagSplitter, split_think_tags
-from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, error_object
+from ..exceptions import ModelHTTPError, UnexpectedModelBehavior, error_object
 from ..messages import (
     BuiltinToolCallPart,
     BuiltinToolReturnPart,
@@ -27,11 +27,11 @@ from ..messages import (
 from ..rate_limit import parse_rate_limit_headers
 from ..usage import RequestUsage
 from . import StreamedResponse
+from ._groq_errors import RECOVERABLE_ERRORS, error_event_body, in_stream_http_error, stream_read_error
 from ._groq_profiles import profile_for
 from ._groq_sse import SSEDecoder
 
 __all__ = (
-    'RECOVERABLE_ERRORS',
     'GroqStreamedResponse',
     'content_has_think_tags',
     'failed_generation_response',
@@ -45,9 +45,6 @@ FINISH_REASONS: dict[str, FinishReason] = {
     'function_call': 'tool_call',
     'content_filter': 'content_filter',
 }
-
-RECOVERABLE_ERRORS = frozenset({'tool_use_failed', 'json_validate_failed'})
-"""Groq's error codes for a generation its own validation rejected: the model can be asked to retry."""
 
 _TIMINGS = ('queue_time', 'prompt_time', 'completion_time', 'total_time')
 _CACHE_COUNTS = ('dram_cached_tokens', 'sram_cached_tokens')
@@ -255,15 +252,6 @@ def _token_count(field: str, value: object) -> int:
     return value
 
 
-def http_error(response: httpx.Response, model_name: str, hint: str | None = None) -> ModelHTTPError:
-    """The `ModelHTTPError` for an error response (whose body has been read)."""
-    try:
-        body: object = response.json()
-    except ValueError:
-        body = response.text or None
-    return ModelHTTPError(response.status_code, model_name, body, dict(response.headers), hint=hint)
-
-
 class GroqStreamedResponse(StreamedResponse):
     """A Groq chat completion arriving as server-sent events.
 
@@ -299,7 +287,7 @@ class GroqStreamedResponse(StreamedResponse):
                 for name, data in decoder.feed(raw):
                     if name and name != b'message':
                         if name == b'error':
-                            self._stream_error(_error_body(data))
+                            self._stream_error(error_event_body(data))
                             done = True
                     elif data.startswith(b'[DONE]'):
                         done = True  # as the SDK: anything after [DONE] is not part of the answer
@@ -328,12 +316,8 @@ class GroqStreamedResponse(StreamedResponse):
                         break
                 if done:
                     break
-        except httpx.TimeoutException as e:
-            raise ModelAPIError(self._requested_model, 'Groq stream timed out while reading', 'timeout') from e
-        except httpx.DecodingError as e:
-            raise self._undecodable(e) from e
-        except httpx.TransportError as e:
-            raise ModelAPIError(self._requested_model, f'Groq stream broke off: {e!r}') from e
+        except (httpx.TimeoutException, httpx.DecodingError, httpx.TransportError) as e:
+            raise stream_read_error(e, self._requested_model, self._response) from e
         if self._think_splitter is not None:
             self._add_content_segments(self._think_splitter.flush())
             for event in events:
@@ -345,12 +329,6 @@ class GroqStreamedResponse(StreamedResponse):
             )
         if self._parts_manager.pending_tool_call_count:
             raise UnexpectedModelBehavior('Groq stream ended with a tool call that has no name')
-
-    def _undecodable(self, error: httpx.DecodingError) -> UnexpectedModelBehavior:
-        encoding = self._response.headers.get('content-encoding', 'none')
-        return UnexpectedModelBehavior(
-            f'Groq sent a stream that does not decode as its Content-Encoding ({encoding}) says: {error}'
-        )
 
     async def _refuse_non_event_stream(self) -> None:
         """A 200 that is not an event stream (a JSON body, an HTML page from a proxy) says what it is."""
@@ -367,7 +345,7 @@ class GroqStreamedResponse(StreamedResponse):
         except ValueError:
             parsed = None
         if error_object(parsed) and cast(dict[str, Any], parsed).get('error'):  # as the SDK tells an error body
-            raise self._in_stream_http_error(parsed)
+            raise in_stream_http_error(parsed, self._requested_model, self._response.headers)
         raise UnexpectedModelBehavior(
             f'Groq answered a streamed request with Content-Type {content_type!r}, not text/event-stream', text or None
         )
@@ -477,23 +455,7 @@ class GroqStreamedResponse(StreamedResponse):
                 if event is not None:
                     self._pending_events.append(event)
             return
-        raise self._in_stream_http_error(body)
-
-    def _in_stream_http_error(self, body: object) -> ModelHTTPError:
-        error = error_object(body)
-        status = error.get('status_code') if error else None
-        valid = isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599
-        return ModelHTTPError(
-            cast(int, status) if valid else 500, self._requested_model, body, dict(self._response.headers)
-        )
-
-
-def _error_body(data: bytes) -> object:
-    """The data of an `event: error`: its JSON, else its text."""
-    try:
-        return pydantic_core.from_json(data)
-    except ValueError:
-        return data.decode(errors='replace')
+        raise in_stream_http_error(body, self._requested_model, self._response.headers)
 
 
 def _problem(error: Exception) -> str:

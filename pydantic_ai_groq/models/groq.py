@@ -25,7 +25,7 @@ import httpx
 import pydantic_core
 
 from .._sync import run_sync
-from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
+from ..exceptions import ModelHTTPError, UnexpectedModelBehavior, UserError
 from ..messages import ModelMessage, ModelResponse
 from ..rate_limit import GroqRateLimiter, parse_rate_limit_headers
 from ..settings import ModelSettings, merge_model_settings, validate_model_settings
@@ -41,13 +41,12 @@ from ._groq_catalogue import (
     obviously_exceeds,
     replacement_for,
 )
+from ._groq_errors import RECOVERABLE_ERRORS, http_error, request_error
 from ._groq_request import build_body
 from ._groq_response import (
-    RECOVERABLE_ERRORS,
     GroqStreamedResponse,
     content_has_think_tags,
     failed_generation_response,
-    http_error,
     process_response,
 )
 
@@ -340,14 +339,8 @@ class GroqModel(Model):
                 if limiter is not None and error.kind == 'rate_limited':
                     limiter.backoff(error.retry_after)
                 raise (await self._explained(e.response, error)) from e
-            except groq.APITimeoutError as e:
-                raise ModelAPIError(self._model_name, f'Request to Groq timed out ({e.request.url})', 'timeout') from e
             except groq.APIConnectionError as e:
-                if isinstance(e.__cause__, httpx.DecodingError):  # the body arrived, but not as its encoding says
-                    raise UnexpectedModelBehavior(
-                        f'Groq sent a body that does not decode as its Content-Encoding says: {e.__cause__}'
-                    ) from e
-                raise ModelAPIError(self._model_name, f'Connection to Groq failed ({e.request.url}): {e}') from e
+                raise request_error(e, self._model_name) from e
             if limiter is not None:
                 limiter.update(parse_rate_limit_headers(response.headers))
             return response
