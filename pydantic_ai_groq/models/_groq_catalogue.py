@@ -2,9 +2,9 @@
 
 `ModelCatalogue.fetch(client)` asks `GET /openai/v1/models` (only when the user lists models, or
 after Groq answered 404 for a model) and caches the answer per client; `get` falls back to
-`KNOWN_MODELS` when the API cannot be reached. `close_names`, `replacement_for`
-and `context_window` turn that into helpful errors ("did you mean ...?", "decommissioned, use ...",
-"this prompt cannot fit").
+`KNOWN_MODELS` when the API cannot be reached. `close_names` and `replacement_for` turn that
+into helpful errors ("did you mean ...?", "decommissioned, use ..."); `_groq_capacity` reads
+context windows and completion limits from it.
 
 Sources (stored copies of Groq's documentation, read 2026-11-22):
 
@@ -29,7 +29,6 @@ Errors of `fetch_models` / `fetch_model` are mapped as chat errors are, by `_gro
 from __future__ import annotations
 
 import difflib
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,7 +47,6 @@ from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior,
 from ._groq_errors import http_error, request_error
 
 __all__ = (
-    'CONTEXT_MARGIN',
     'DECOMMISSIONED',
     'KEPT_FOR_ENTERPRISE',
     'KNOWN_MODELS',
@@ -57,12 +55,9 @@ __all__ = (
     'GroqModelInfo',
     'ModelCatalogue',
     'close_names',
-    'context_window',
     'default_catalogue',
-    'estimate_tokens',
     'fetch_model',
     'fetch_models',
-    'obviously_exceeds',
     'replacement_for',
 )
 
@@ -491,58 +486,3 @@ def replacement_for(name: str, catalogue: Mapping[str, GroqModelInfo] | None = N
     models = KNOWN_MODELS if catalogue is None else catalogue
     available = {model_id for model_id, info in models.items() if info.active}
     return _first_available(name, available, {name}) or alternatives[0]
-
-
-def context_window(name: str, catalogue: Mapping[str, GroqModelInfo] | None = None) -> int | None:
-    """A model's context window in tokens: from the catalogue, else from `KNOWN_MODELS`.
-
-    Args:
-        name: The model id.
-        catalogue: The catalogue to ask first (e.g. `ModelCatalogue.get`).
-
-    Returns:
-        The window, or `None` when the model or its window is unknown.
-    """
-    info = (catalogue or {}).get(name) or KNOWN_MODELS.get(name)
-    return None if info is None else info.context_window
-
-
-_WHITESPACE_RUN = re.compile(r'\s{2,}')
-
-CONTEXT_MARGIN = 1.5
-"""How far `estimate_tokens` must exceed a window before `obviously_exceeds` says so."""
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap token estimate: one token per 4 characters, runs of whitespace counted as one.
-
-    Four characters a token is the usual average for English prose and code with the Llama 3,
-    gpt-oss and Qwen tokenizers; collapsing whitespace runs keeps indentation from inflating the
-    count (tokenizers merge such runs). The estimate can be off either way - it undercounts text
-    in non-Latin scripts (often one token per character or more) and overcounts runs of repeated
-    punctuation - so only use it with `CONTEXT_MARGIN` (see `obviously_exceeds`) to catch prompts
-    that cannot possibly fit, never to trim prompts.
-
-    Args:
-        text: The text.
-
-    Returns:
-        The estimated number of tokens (rounded up).
-    """
-    return -(-len(_WHITESPACE_RUN.sub(' ', text)) // 4)
-
-
-def obviously_exceeds(estimated_tokens: int, window: int | None) -> bool:
-    """Whether an estimate is so far past a context window that the request cannot fit.
-
-    True only when the estimate is more than `CONTEXT_MARGIN` (1.5) times the window, which
-    leaves room for the estimate's error: a prompt this check rejects would be rejected by Groq.
-
-    Args:
-        estimated_tokens: The estimate, e.g. the sum of `estimate_tokens` over the messages.
-        window: The model's context window; `None` (unknown) never exceeds.
-
-    Returns:
-        Whether to fail before sending.
-    """
-    return window is not None and estimated_tokens > window * CONTEXT_MARGIN

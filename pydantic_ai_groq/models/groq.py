@@ -30,15 +30,13 @@ from ..messages import ModelMessage, ModelResponse
 from ..rate_limit import GroqRateLimiter, parse_rate_limit_headers
 from ..settings import ModelSettings, merge_model_settings, validate_model_settings
 from . import Model, ModelRequestParameters
+from ._groq_capacity import context_window, estimate_tokens, obviously_exceeds
 from ._groq_catalogue import (
     KNOWN_MODELS,
     GroqModelInfo,
     close_names,
-    context_window,
     default_catalogue,
-    estimate_tokens,
     fetch_models,
-    obviously_exceeds,
     replacement_for,
 )
 from ._groq_errors import RECOVERABLE_ERRORS, http_error, request_error
