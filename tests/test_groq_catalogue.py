@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import socket
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import anyio
@@ -14,16 +13,14 @@ import httpx
 import pytest
 from inline_snapshot import snapshot
 
-from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
+from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
 from pydantic_ai_groq.models._groq_catalogue import (
-    DECOMMISSIONED,
     KNOWN_MODELS,
-    SHUTDOWN_DATES,
+    SHUT_DOWN,
     GroqModelInfo,
     ModelCatalogue,
     close_names,
     default_catalogue,
-    fetch_model,
     fetch_models,
     replacement_for,
 )
@@ -80,7 +77,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# --- fetch_models / fetch_model ---------------------------------------------------------------
+# --- fetch_models ---------------------------------------------------------------------------
 
 
 async def test_fetch_models_from_the_emulator():
@@ -181,34 +178,6 @@ async def test_fetch_models_timeout():
     assert exc_info.value.kind == 'timeout'
     assert str(exc_info.value) == snapshot('Request to Groq timed out (http://groq-emulator/openai/v1/models)')
     assert isinstance(exc_info.value.__cause__, groq.APITimeoutError)
-
-
-async def test_fetch_one_model():
-    emulator = GroqEmulator(models=CARDS)
-    async with emulator.client() as client:
-        assert await fetch_model(client, 'openai/gpt-oss-120b') == GroqModelInfo(
-            'openai/gpt-oss-120b', 'OpenAI', True, 131_072, 65_536
-        )
-        assert await fetch_model(client, 'llama-3.3-70b-versatlie') is None
-        # A decommissioned model is not listed, but can still be described by name.
-        assert await fetch_model(client, 'llama-3.3-70b-versatile') == GroqModelInfo(
-            'llama-3.3-70b-versatile', 'Meta', False, 131_072, 32_768
-        )
-        with pytest.raises(UserError, match='fetch_model needs a model name'):
-            await fetch_model(client, '')
-
-
-async def test_fetch_one_model_errors():
-    async with GroqEmulator(api_key='right').client(api_key='wrong') as client:
-        with pytest.raises(ModelHTTPError) as exc_info:
-            await fetch_model(client, 'openai/gpt-oss-120b')
-    assert (exc_info.value.status_code, exc_info.value.model_name) == (401, 'openai/gpt-oss-120b')
-
-    transport = _raw(lambda request: httpx.Response(200, json={'object': 'model'}))
-    async with _client(transport) as client:
-        with pytest.raises(UnexpectedModelBehavior, match='Groq sent a model description without an "id"'):
-            await fetch_model(client, 'openai/gpt-oss-120b')
-    assert transport.paths == ['/openai/v1/models/openai%2Fgpt-oss-120b']  # the id is one path segment
 
 
 # --- ModelCatalogue -------------------------------------------------------------------------
@@ -400,23 +369,20 @@ def test_known_models_table():
 
 def test_inactive_known_models_are_exactly_the_shut_down_ones():
     inactive = {model_id for model_id, info in KNOWN_MODELS.items() if not info.active}
-    assert inactive == {model_id for model_id in KNOWN_MODELS if model_id in SHUTDOWN_DATES}
+    assert inactive == {model_id for model_id in KNOWN_MODELS if model_id in SHUT_DOWN}
 
 
-def test_deprecation_tables():
-    assert SHUTDOWN_DATES['llama-3.3-70b-versatile'] == date(2026, 8, 16)
-    assert SHUTDOWN_DATES['groq/compound'] == date(2026, 9, 21)
-    assert 'groq/compound' not in DECOMMISSIONED  # shut down without a replacement
-    assert set(DECOMMISSIONED) <= set(SHUTDOWN_DATES)
-    assert DECOMMISSIONED['llama-3.3-70b-versatile'] == 'openai/gpt-oss-120b'
-    assert DECOMMISSIONED['qwen/qwen3.6-27b'] == 'qwen/qwen3.8-27b'
+def test_deprecation_table():
+    assert SHUT_DOWN['groq/compound'] == ()  # shut down without a replacement
+    assert SHUT_DOWN['llama-3.3-70b-versatile'] == ('openai/gpt-oss-120b', 'qwen/qwen3.6-27b')
+    assert SHUT_DOWN['qwen/qwen3.6-27b'] == ('qwen/qwen3.8-27b',)
 
 
 # --- lookups ----------------------------------------------------------------------------------
 
 
 def test_close_names():
-    everything = [*KNOWN_MODELS, *SHUTDOWN_DATES]
+    everything = [*KNOWN_MODELS, *SHUT_DOWN]
     assert close_names('llama-3.3-70b-versatlie', everything) == snapshot(
         ['llama-3.3-70b-versatile', 'llama-3.1-70b-versatile', 'llama-3.3-70b-specdec']
     )

@@ -15,15 +15,14 @@ Sources (stored copies of Groq's documentation, read 2026-11-22):
   token window there (`None`; the API reports 448 for Whisper).
 - *Model Deprecation - GroqDocs* (console.groq.com/docs/deprecations), newest entry
   "September 21, 2026: groq/compound and groq/compound-mini": every shutdown date and recommended
-  replacement of `DECOMMISSIONED` / `SHUTDOWN_DATES`. Where Groq recommends several models
-  ("openai/gpt-oss-120b or qwen/qwen3.6-27b") `DECOMMISSIONED` holds the first and
-  `replacement_for` tries them in Groq's order. The compound systems were shut down with no
-  replacement ("—"). The 2026 shutdowns of `llama-3.1-8b-instant`, `llama-3.3-70b-versatile`,
+  replacement of `SHUT_DOWN`. Where Groq recommends several models ("openai/gpt-oss-120b or
+  qwen/qwen3.6-27b") `replacement_for` tries them in Groq's order. The compound systems were
+  shut down with no replacement ("—"). The 2026 shutdowns of `llama-3.1-8b-instant`, `llama-3.3-70b-versatile`,
   `qwen/qwen3.6-27b` "apply to free and developer-tier usage; enterprise customers with a
   committed-spend contract are not affected": those ids stay in `KNOWN_MODELS` with `active=False`,
   and an enterprise key's live catalogue says `active: true`.
 
-Errors of `fetch_models` / `fetch_model` are mapped as chat errors are, by `_groq_errors`.
+Errors of `fetch_models` are mapped as chat errors are, by `_groq_errors`.
 """
 
 from __future__ import annotations
@@ -32,10 +31,8 @@ import difflib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from types import MappingProxyType
 from typing import Any, cast
-from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -43,20 +40,18 @@ import groq
 import httpx
 import pydantic_core
 
-from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
+from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
 from ._groq_errors import http_error, request_error
 
 __all__ = (
-    'DECOMMISSIONED',
     'KEPT_FOR_ENTERPRISE',
     'KNOWN_MODELS',
     'MODELS_PATH',
-    'SHUTDOWN_DATES',
+    'SHUT_DOWN',
     'GroqModelInfo',
     'ModelCatalogue',
     'close_names',
     'default_catalogue',
-    'fetch_model',
     'fetch_models',
     'replacement_for',
 )
@@ -165,19 +160,10 @@ _DEPRECATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ('llama-3.2-11b-text-preview', '2024-10-28', ('llama-3.2-11b-vision-preview', 'llama-3.1-8b-instant')),
 )
 
-_ALTERNATIVES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {model: replacements for model, _, replacements in _DEPRECATIONS if replacements}
+SHUT_DOWN: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {model: replacements for model, _, replacements in _DEPRECATIONS}
 )
-
-DECOMMISSIONED: Mapping[str, str] = MappingProxyType(
-    {model: replacements[0] for model, replacements in _ALTERNATIVES.items()}
-)
-"""Shut-down model id -> the replacement Groq recommends first (Groq's deprecations page)."""
-
-SHUTDOWN_DATES: Mapping[str, date] = MappingProxyType(
-    {model: date.fromisoformat(day) for model, day, _ in _DEPRECATIONS}
-)
-"""Shut-down model id -> the day Groq stopped serving it (for free and developer tiers in 2026)."""
+"""Shut-down model id -> the replacements Groq recommends, in Groq's order (empty: none named)."""
 
 
 KEPT_FOR_ENTERPRISE: frozenset[str] = frozenset({'llama-3.1-8b-instant', 'llama-3.3-70b-versatile', 'qwen/qwen3.6-27b'})
@@ -259,40 +245,6 @@ async def fetch_models(
     if not isinstance(items, list):
         raise UnexpectedModelBehavior('Groq sent a model list without a "data" list', response.text)
     return [info for item in cast(list[object], items) if (info := _parse_model(item)) is not None]
-
-
-async def fetch_model(
-    client: groq.AsyncGroq, model_name: str, *, timeout: float | None = None, max_retries: int | None = None
-) -> GroqModelInfo | None:
-    """Describe one model (`GET /openai/v1/models/{id}`).
-
-    Args:
-        client: The `groq.AsyncGroq` to send with.
-        model_name: The model id, e.g. `'openai/gpt-oss-120b'`.
-        timeout: Seconds for this request, instead of the client's timeout.
-        max_retries: Retries for this request, instead of the client's.
-
-    Returns:
-        The model, or `None` when Groq answers 404 (no such model for this key).
-
-    Raises:
-        UserError: `model_name` is empty.
-        ModelHTTPError: Groq answered with an error status other than 404.
-        ModelAPIError: Groq could not be reached, or did not answer in time.
-        UnexpectedModelBehavior: The answer is not a model.
-    """
-    if not model_name:
-        raise UserError('fetch_model needs a model name, e.g. "openai/gpt-oss-120b".')
-    try:
-        response = await _get(client, f'{MODELS_PATH}/{quote(model_name, safe="")}', model_name, timeout, max_retries)
-    except ModelHTTPError as e:
-        if e.status_code == 404:
-            return None
-        raise
-    info = _parse_model(_json(response, 'model description'))
-    if info is None:
-        raise UnexpectedModelBehavior('Groq sent a model description without an "id"', response.text)
-    return info
 
 
 # --- the per-client catalogue ---------------------------------------------------------------
@@ -455,7 +407,7 @@ def close_names(name: str, candidates: Iterable[str], n: int = 3, cutoff: float 
 
 
 def _first_available(name: str, available: set[str], seen: set[str]) -> str | None:
-    for alternative in _ALTERNATIVES.get(name, ()):
+    for alternative in SHUT_DOWN.get(name, ()):
         if alternative in seen:
             continue
         seen.add(alternative)
@@ -480,8 +432,8 @@ def replacement_for(name: str, catalogue: Mapping[str, GroqModelInfo] | None = N
     Returns:
         The replacement's id, or `None` when the model is not deprecated or has no replacement.
     """
-    alternatives = _ALTERNATIVES.get(name)
-    if alternatives is None:
+    alternatives = SHUT_DOWN.get(name)
+    if not alternatives:
         return None
     models = KNOWN_MODELS if catalogue is None else catalogue
     available = {model_id for model_id, info in models.items() if info.active}
