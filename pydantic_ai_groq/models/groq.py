@@ -39,14 +39,10 @@ from ._groq_catalogue import (
     fetch_models,
     replacement_for,
 )
-from ._groq_errors import RECOVERABLE_ERRORS, http_error, request_error
+from ._groq_errors import RECOVERABLE_ERRORS, failed_generation_response, http_error, request_error
 from ._groq_request import build_body
-from ._groq_response import (
-    GroqStreamedResponse,
-    content_has_think_tags,
-    failed_generation_response,
-    process_response,
-)
+from ._groq_response import content_has_think_tags, process_response
+from ._groq_sse import GroqStreamedResponse
 
 __all__ = (
     'GroqModel',
