@@ -16,6 +16,7 @@ import pydantic
 import pydantic_core
 from typing_extensions import Required, TypedDict
 
+from .._response_parts import wire_tool_args
 from .._think_tags import split_think_tags
 from ..exceptions import UnexpectedModelBehavior
 from ..messages import (
@@ -28,7 +29,6 @@ from ..messages import (
     ThinkingPart,
     ToolCallPart,
     generate_tool_call_id,
-    wire_tool_args,
 )
 from ..rate_limit import parse_rate_limit_headers
 from ..usage import RequestUsage
