@@ -197,9 +197,7 @@ async def test_catalogue_fetches_once_per_client():
         assert cached is not None and cached['qwen/qwen3.8-27b'].context_window == 131_072
         assert transport.paths == ['/openai/v1/models']
 
-        catalogue.forget(client)
-        assert catalogue.cached(client) is None
-        await catalogue.get(client)
+        await catalogue.fetch(client)  # asked outright: the API again, and the cache replaced
         assert transport.paths == ['/openai/v1/models', '/openai/v1/models']
 
     async with _client(transport) as other_client:  # another client, another key: its own request
@@ -332,7 +330,6 @@ async def test_catalogue_forgets_closed_clients():
 async def test_default_catalogue_serves_the_emulator_catalogue():
     async with GroqEmulator().client() as client:
         models = await default_catalogue.get(client)
-        default_catalogue.forget(client)
     assert sorted(models) == sorted(card.id for card in DEFAULT_MODELS if card.active)
 
 
@@ -458,7 +455,6 @@ async def test_concurrent_not_found_errors_ask_for_the_model_list_once():
                 tg.start_soon(run)
             await anyio.wait_all_tasks_blocked()
             transport.open.set()
-        default_catalogue.forget(client)
     assert transport.paths == ['/openai/v1/models']
     assert len(messages) == 300
     assert all("did you mean 'llama-3.3-70b-versatile'" in message for message in messages)

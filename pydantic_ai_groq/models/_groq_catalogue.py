@@ -353,15 +353,6 @@ class ModelCatalogue:
         fetched = self._fetched.get(client)
         return None if fetched is None else dict(fetched)
 
-    def forget(self, client: groq.AsyncGroq) -> None:
-        """Drop what is cached for this client, so the next `get` asks the API again.
-
-        Args:
-            client: The `groq.AsyncGroq` to forget.
-        """
-        self._fetched.pop(client, None)
-        self._failed_at.pop(client, None)
-
 
 default_catalogue = ModelCatalogue()
 """The catalogue cache shared by the package's models."""

@@ -69,36 +69,31 @@ _TOOL_RESULT_FIELDS = ('output', 'search_results', 'code_results', 'browser_resu
 
 # --- wire shapes -------------------------------------------------------------------------------
 # Only the fields we map; Groq omits many (total=False) and sends `null` for others. Strict: a
-# count that is a string or a text that is a number is refused, not coerced; extra fields are ignored.
-_STRICT = pydantic.ConfigDict(strict=True)
+# count that is a string or a text that is a number is refused, not coerced (validated with
+# `strict=True`); extra fields are ignored.
 
 
-@pydantic.with_config(_STRICT)
 class _Function(TypedDict, total=False):
     name: str | None
     arguments: str | None
 
 
-@pydantic.with_config(_STRICT)
 class _ToolCallDelta(TypedDict, total=False):
     index: int
     id: str | None
     function: _Function | None
 
 
-@pydantic.with_config(_STRICT)
 class _NamedFunction(TypedDict, total=False):
     name: Required[str]
     arguments: str | None
 
 
-@pydantic.with_config(_STRICT)
 class _ToolCall(TypedDict, total=False):
     id: str | None
     function: Required[_NamedFunction]
 
 
-@pydantic.with_config(_STRICT)
 class ExecutedTool(TypedDict, total=False):
     index: int
     type: str | None
@@ -109,7 +104,6 @@ class ExecutedTool(TypedDict, total=False):
     browser_results: Any
 
 
-@pydantic.with_config(_STRICT)
 class _MessageFields(TypedDict, total=False):
     reasoning: str | None
     content: str | None
@@ -117,35 +111,29 @@ class _MessageFields(TypedDict, total=False):
     annotations: list[Any] | None
 
 
-@pydantic.with_config(_STRICT)
 class _Message(_MessageFields, total=False):
     tool_calls: list[_ToolCall] | None
 
 
-@pydantic.with_config(_STRICT)
 class _Delta(_MessageFields, total=False):
     tool_calls: list[_ToolCallDelta] | None
 
 
-@pydantic.with_config(_STRICT)
 class _Choice(TypedDict, total=False):
     message: Required[_Message]
     finish_reason: str | None
 
 
-@pydantic.with_config(_STRICT)
 class _StreamChoice(TypedDict, total=False):
     delta: Required[_Delta]
     finish_reason: str | None
 
 
-@pydantic.with_config(_STRICT)
 class _Details(TypedDict, total=False):
     reasoning_tokens: int | None
     cached_tokens: int | None
 
 
-@pydantic.with_config(_STRICT)
 class _Usage(TypedDict, total=False):
     prompt_tokens: int | None
     completion_tokens: int | None
@@ -159,13 +147,11 @@ class _Usage(TypedDict, total=False):
     total_time: float | None
 
 
-@pydantic.with_config(_STRICT)
 class _XGroq(TypedDict, total=False):
     id: str | None
     usage: _Usage | None
 
 
-@pydantic.with_config(_STRICT)
 class _CompletionFields(TypedDict, total=False):
     id: str | None
     model: str | None
@@ -176,12 +162,10 @@ class _CompletionFields(TypedDict, total=False):
     x_groq: _XGroq | None
 
 
-@pydantic.with_config(_STRICT)
 class _Completion(_CompletionFields, total=False):
     choices: Required[list[_Choice]]
 
 
-@pydantic.with_config(_STRICT)
 class Chunk(_CompletionFields, total=False):
     choices: list[_StreamChoice] | None
     error: Any
@@ -206,7 +190,11 @@ def process_response(
         UnexpectedModelBehavior: When the body is not a chat completion.
     """
     try:
-        body = _COMPLETION.validate_json(data) if isinstance(data, bytes) else _COMPLETION.validate_python(data)
+        body = (
+            _COMPLETION.validate_json(data, strict=True)
+            if isinstance(data, bytes)
+            else _COMPLETION.validate_python(data, strict=True)
+        )
     except pydantic.ValidationError as e:
         text = data.decode(errors='replace') if isinstance(data, bytes) else pydantic_core.to_json(data).decode()
         raise unreadable('chat completion', e, text) from e

@@ -267,7 +267,7 @@ class GroqStreamedResponse(StreamedResponse):
     def _read_chunk(self, data: bytes, first: bool) -> bool:
         """Validate and map one chunk; returns whether it ended the stream (an error chunk)."""
         try:
-            chunk = CHUNK.validate_json(data)
+            chunk = CHUNK.validate_json(data, strict=True)
         except pydantic.ValidationError as e:
             raise unreadable('stream chunk', e, data.decode(errors='replace')) from e
         if first:
