@@ -168,6 +168,16 @@ async def test_fetch_models_connection_refused():
     assert isinstance(exc_info.value.__cause__, groq.APIConnectionError)
 
 
+async def test_fetch_models_body_that_does_not_decode():
+    # Was ModelAPIError('Connection to Groq failed'): the list is mapped as a chat body is.
+    def not_gzip(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b'{"data": []}', headers={'content-encoding': 'gzip'})
+
+    async with _client(_raw(not_gzip)) as client:
+        with pytest.raises(UnexpectedModelBehavior, match='does not decode as its Content-Encoding says'):
+            await fetch_models(client)
+
+
 async def test_fetch_models_timeout():
     def stall(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout('no answer', request=request)
