@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ('close_objects', 'is_strict_compatible', 'remove_titles', 'walk_schemas')
+__all__ = ('close_objects', 'remove_titles', 'walk_schemas')
 
 # Keywords whose value is a schema, a list of schemas, or a name -> schema mapping.
 _SCHEMA_KEYS = ('items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'if', 'then', 'else')
@@ -55,22 +55,3 @@ def close_objects(schema: dict[str, Any]) -> dict[str, Any]:
 
     walk_schemas(schema, visit)
     return schema
-
-
-def is_strict_compatible(schema: dict[str, Any]) -> bool:
-    """Whether strict structured output would accept `schema` as it is.
-
-    Strict mode needs every object closed (`additionalProperties: false`) and every property required.
-    """
-    compatible = True
-
-    def visit(node: dict[str, Any]) -> None:
-        nonlocal compatible
-        properties = node.get('properties')
-        if node.get('type') == 'object' and isinstance(properties, dict):
-            required = set(node.get('required') or ())  # pyright: ignore[reportUnknownArgumentType]
-            if node.get('additionalProperties') is not False or set(properties) - required:  # pyright: ignore[reportUnknownArgumentType]
-                compatible = False
-
-    walk_schemas(schema, visit)
-    return compatible

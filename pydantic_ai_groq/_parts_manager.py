@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
+from ._response_parts import wire_tool_args
 from .messages import (
     ModelResponsePart,
     PartDeltaEvent,
@@ -20,7 +21,6 @@ from .messages import (
     ToolCallPart,
     ToolCallPartDelta,
     generate_tool_call_id,
-    wire_tool_args,
 )
 
 __all__ = ('ModelResponsePartsManager',)

@@ -155,6 +155,12 @@ def _problem(error: ModelRetry | pydantic.ValidationError | str | list[ErrorDeta
     return describe_validation_errors(error)
 
 
+def _problem_for_model(error: pydantic.ValidationError) -> str:
+    """What was wrong with the output, in pydantic's words, for a retry prompt (content, not telemetry)."""
+    errors = error.errors(include_url=False)
+    return '; '.join(f'{".".join(map(str, e["loc"]))}: {e["msg"]}' if e['loc'] else e['msg'] for e in errors)
+
+
 class AgentRun(Generic[AgentDepsT]):
     """The state of one run and the loop that advances it."""
 
@@ -362,7 +368,9 @@ class AgentRun(Generic[AgentDepsT]):
         """The retry prompt for JSON output text that does not validate (repeating the schema where needed)."""
         if self._expected_output is None:
             return RetryPromptPart(error.errors(include_url=False))
-        return RetryPromptPart(f'Your answer is not the output asked for: {_problem(error)}. {self._expected_output}')
+        return RetryPromptPart(
+            f'Your answer is not the output asked for: {_problem_for_model(error)}. {self._expected_output}'
+        )
 
     async def _finish(
         self,

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, cast
+from typing import Annotated, Any, Protocol, TypeAlias, TypeVar, cast
 
+import pydantic
 import pydantic_core
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-__all__ = ('HasExtraFields', 'keeps_unknown_fields', 'no_extra_fields', 'unknown_fields_schema')
+__all__ = ('ExtraFields', 'HasExtraFields', 'keeps_unknown_fields', 'no_extra_fields', 'unknown_fields_schema')
 
 _Class = TypeVar('_Class', bound=type)
+
+ExtraFields: TypeAlias = Annotated[dict[str, Any], pydantic.Field(exclude=True)]
+"""Fields of a loaded history that the class does not declare, written back as they came.
+
+Kept out of `repr`: they are other writers' bookkeeping, not what a part says."""
 
 
 def no_extra_fields() -> dict[str, Any]:

@@ -4,12 +4,13 @@ A conversation history is a `list[ModelMessage]`, each message a `ModelRequest` 
 send) or a `ModelResponse` (what the model answered). Every part carries a `part_kind`
 and every message a `kind` discriminator, so `ModelMessagesTypeAdapter` can dump a history
 to JSON and load it back with nothing lost.
+
+User content (`ImageUrl`, `BinaryContent`, ...) lives in `_user_content` and response parts
+(`TextPart`, `ToolCallPart`, ...) in `_response_parts`; both are imported from here.
 """
 
 from __future__ import annotations
 
-import base64
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,7 +20,17 @@ import pydantic
 import pydantic_core
 from pydantic_core import ErrorDetails
 
-from ._unknown_fields import keeps_unknown_fields, no_extra_fields
+from ._response_parts import (
+    BuiltinToolCallPart,
+    BuiltinToolReturnPart,
+    ModelResponsePart,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    generate_tool_call_id,
+)
+from ._unknown_fields import ExtraFields, keeps_unknown_fields, no_extra_fields
+from ._user_content import AudioUrl, BinaryContent, DocumentUrl, FileUrl, ImageDetail, ImageUrl, UserContent, VideoUrl
 from .usage import RequestUsage
 
 __all__ = (
@@ -33,6 +44,7 @@ __all__ = (
     'FinishReason',
     'FunctionToolCallEvent',
     'FunctionToolResultEvent',
+    'ImageDetail',
     'ImageUrl',
     'ModelMessage',
     'ModelMessagesTypeAdapter',
@@ -65,150 +77,8 @@ def _now_utc() -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-def generate_tool_call_id() -> str:
-    """A new unique tool-call id, for calls that arrived without one."""
-    return f'call_{uuid.uuid4().hex}'
-
-
 FinishReason: TypeAlias = Literal['stop', 'length', 'content_filter', 'tool_call', 'error']
 """Why the model stopped: Groq's finish reasons, normalised."""
-
-ExtraFields: TypeAlias = Annotated[dict[str, Any], pydantic.Field(exclude=True)]
-"""Fields of a loaded history that the class does not declare, written back as they came.
-
-Kept out of `repr`: they are other writers' bookkeeping, not what a part says."""
-
-ImageDetail: TypeAlias = Literal['auto', 'low', 'high']
-"""Resolution hint for images."""
-
-_IMAGE_DETAILS: tuple[str, ...] = ('auto', 'low', 'high')
-
-
-def _lift_detail(detail: ImageDetail | None, vendor_metadata: dict[str, Any] | None) -> tuple[Any, Any]:
-    """`detail` and the rest of `vendor_metadata`, where pydantic-ai keeps the image detail.
-
-    An empty `vendor_metadata` becomes `None`, so that a dump (which writes `detail` into it)
-    loads back equal.
-    """
-    if not vendor_metadata:
-        return detail, None
-    metadata = dict(vendor_metadata)
-    # A `detail` given outright wins; one we cannot send (not auto/low/high) stays metadata.
-    if 'detail' in metadata and (detail is not None or metadata['detail'] in _IMAGE_DETAILS):
-        wire_detail = metadata.pop('detail')
-        detail = detail or wire_detail
-    return detail, metadata or None
-
-
-def _detail_into_vendor_metadata(item: ImageUrl | BinaryContent, data: dict[str, Any]) -> None:
-    """Write `detail` where pydantic-ai reads it: `vendor_metadata['detail']`."""
-    data.pop('detail', None)
-    if item.detail is not None:
-        data['vendor_metadata'] = {**(item.vendor_metadata or {}), 'detail': item.detail}
-
-
-# --- user content ------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class FileUrl:
-    """A file given by URL: the base of `ImageUrl`, `DocumentUrl`, `AudioUrl` and `VideoUrl`.
-
-    Attributes:
-        url: Where the file is.
-        extra_fields: Fields of a loaded history we do not use (media type, identifier, ...),
-            kept as they came.
-    """
-
-    url: str
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-
-@keeps_unknown_fields(_detail_into_vendor_metadata)
-@dataclass(slots=True)
-class ImageUrl(FileUrl):
-    """An image given by URL (`https://...` or a `data:` URI), for vision models.
-
-    Attributes:
-        url: Where the image is.
-        detail: Resolution hint Groq passes to the model (`auto`, `low`, `high`); in history
-            JSON it is `vendor_metadata['detail']`, as pydantic-ai writes it.
-        vendor_metadata: Other vendor metadata, kept as it came.
-    """
-
-    detail: ImageDetail | None = None
-    kind: Literal['image-url'] = 'image-url'
-    vendor_metadata: dict[str, Any] | None = field(default=None, kw_only=True)
-
-    def __post_init__(self) -> None:
-        self.detail, self.vendor_metadata = _lift_detail(self.detail, self.vendor_metadata)
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class DocumentUrl(FileUrl):
-    """A document given by URL. It loads with a history; Groq's chat API does not take it."""
-
-    kind: Literal['document-url'] = 'document-url'
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class AudioUrl(FileUrl):
-    """Audio given by URL. It loads with a history; Groq's chat API does not take it."""
-
-    kind: Literal['audio-url'] = 'audio-url'
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class VideoUrl(FileUrl):
-    """A video given by URL. It loads with a history; Groq's chat API does not take it."""
-
-    kind: Literal['video-url'] = 'video-url'
-
-
-@keeps_unknown_fields(_detail_into_vendor_metadata)
-@dataclass(slots=True)
-class BinaryContent:
-    """Raw bytes with their media type; images are sent to the model as `data:` URIs.
-
-    Attributes:
-        data: The bytes (base64 in history JSON).
-        media_type: The MIME type, e.g. `image/png`.
-        detail: Resolution hint for images (`auto`, `low`, `high`); in history JSON it is
-            `vendor_metadata['detail']`, as pydantic-ai writes it.
-        vendor_metadata: Other vendor metadata, kept as it came.
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
-    """
-
-    data: bytes
-    media_type: str
-    detail: ImageDetail | None = None
-    kind: Literal['binary'] = 'binary'
-    vendor_metadata: dict[str, Any] | None = field(default=None, kw_only=True)
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-    # JSON cannot hold arbitrary bytes; base64 keeps any image intact through a round trip.
-    __pydantic_config__ = pydantic.ConfigDict(ser_json_bytes='base64', val_json_bytes='base64')
-
-    @property
-    def is_image(self) -> bool:
-        """Whether the media type is an image type."""
-        return self.media_type.startswith('image/')
-
-    @property
-    def data_uri(self) -> str:
-        """The content as a `data:<media type>;base64,...` URI."""
-        return f'data:{self.media_type};base64,{base64.b64encode(self.data).decode()}'
-
-    def __post_init__(self) -> None:
-        self.detail, self.vendor_metadata = _lift_detail(self.detail, self.vendor_metadata)
-
-
-UserContent: TypeAlias = str | ImageUrl | BinaryContent | DocumentUrl | AudioUrl | VideoUrl
-"""One item of a multi-part user prompt (Groq's chat API takes text and images)."""
-
 
 # --- request parts -----------------------------------------------------------------------
 
@@ -364,146 +234,6 @@ ModelRequestPart: TypeAlias = Annotated[
     pydantic.Discriminator('part_kind'),
 ]
 """A part of a `ModelRequest`."""
-
-
-# --- response parts ----------------------------------------------------------------------
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class TextPart:
-    """Text the model wrote.
-
-    Attributes:
-        content: The text.
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
-    """
-
-    content: str
-    part_kind: Literal['text'] = 'text'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class ThinkingPart:
-    """The model's reasoning (Groq's `reasoning` field), kept apart from its answer.
-
-    Attributes:
-        content: The reasoning text.
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
-    """
-
-    content: str
-    part_kind: Literal['thinking'] = 'thinking'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-
-def wire_tool_args(args: str | None) -> str | dict[str, Any]:
-    """Tool-call arguments as received, kept verbatim; `""`, `"null"` and none read as `{}`."""
-    # Groq sends "" or "null" for tools without parameters; both mean no arguments.
-    if not args or args == 'null':
-        return {}
-    return args
-
-
-def _args_as_dict(args: str | dict[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(args, dict):
-        args = wire_tool_args(args)
-    if isinstance(args, str):
-        parsed = pydantic_core.from_json(args)
-        if not isinstance(parsed, dict):
-            raise ValueError(f'tool call arguments must be a JSON object, got {args!r}')
-        return parsed  # pyright: ignore[reportUnknownVariableType]
-    return args
-
-
-def _args_as_json_str(args: str | dict[str, Any] | None) -> str:
-    if args is None:
-        return '{}'
-    if isinstance(args, str):
-        return args or '{}'
-    return pydantic_core.to_json(args).decode()
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class ToolCallPart:
-    """The model asks for a function tool to be called.
-
-    Attributes:
-        tool_name: The tool to call.
-        args: The arguments: the JSON text as the model sent it, or a dict.
-        tool_call_id: The call's id (generated when the model sent none).
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
-    """
-
-    tool_name: str
-    args: str | dict[str, Any] | None = None
-    tool_call_id: str = field(default_factory=generate_tool_call_id)
-    part_kind: Literal['tool-call'] = 'tool-call'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-    def args_as_dict(self) -> dict[str, Any]:
-        """The arguments parsed into a dict (`{}` when empty or `null`).
-
-        Raises:
-            ValueError: If the arguments are not a JSON object.
-        """
-        return _args_as_dict(self.args)
-
-    def args_as_json_str(self) -> str:
-        """The arguments as JSON text (`{}` when empty)."""
-        return _args_as_json_str(self.args)
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class BuiltinToolCallPart:
-    """A call of a tool Groq ran server-side (web search, code execution, ...).
-
-    Attributes:
-        tool_name: The server-side tool.
-        args: Its arguments, as sent by the server.
-        tool_call_id: The call's id.
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
-    """
-
-    tool_name: str
-    args: str | dict[str, Any] | None = None
-    tool_call_id: str = field(default_factory=generate_tool_call_id)
-    part_kind: Literal['builtin-tool-call'] = 'builtin-tool-call'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-    def args_as_dict(self) -> dict[str, Any]:
-        """The arguments parsed into a dict (`{}` when empty or `null`)."""
-        return _args_as_dict(self.args)
-
-
-@keeps_unknown_fields()
-@dataclass(slots=True)
-class BuiltinToolReturnPart:
-    """What a server-side tool returned (search results, code output, ...).
-
-    Attributes:
-        tool_name: The server-side tool.
-        content: Its output.
-        tool_call_id: The id of the call this answers.
-        extra_fields: Fields of a loaded history we do not use, kept as they came.
-    """
-
-    tool_name: str
-    content: Any
-    tool_call_id: str = field(default_factory=generate_tool_call_id)
-    part_kind: Literal['builtin-tool-return'] = 'builtin-tool-return'
-    extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
-
-
-ModelResponsePart: TypeAlias = Annotated[
-    TextPart | ToolCallPart | ThinkingPart | BuiltinToolCallPart | BuiltinToolReturnPart,
-    pydantic.Discriminator('part_kind'),
-]
-"""A part of a `ModelResponse`."""
 
 
 # --- messages ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from inline_snapshot import snapshot
 from pydantic import BaseModel
 
 from pydantic_ai_groq import Agent, RunContext, ToolOutput
-from pydantic_ai_groq._json_schema import close_objects, is_strict_compatible, remove_titles
+from pydantic_ai_groq._json_schema import close_objects, remove_titles
 from pydantic_ai_groq.exceptions import ModelHTTPError
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.output import build_output_schema
@@ -76,9 +76,6 @@ def test_schema_helpers():
             'additionalProperties': False,
         }
     )
-    assert is_strict_compatible(schema)
-    assert not is_strict_compatible({'type': 'object', 'properties': {'a': {}}, 'required': []})
-    assert not is_strict_compatible({'type': 'object', 'properties': {'a': {}}, 'required': ['a']})
 
 
 async def test_registration_forms_and_repr(emulator: GroqEmulator, model: GroqModel, monkeypatch: pytest.MonkeyPatch):

@@ -12,7 +12,7 @@ from inline_snapshot import snapshot
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.exceptions import ModelHTTPError, UserError
 from pydantic_ai_groq.messages import ImageUrl
-from pydantic_ai_groq.models._groq_catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUTDOWN_DATES
+from pydantic_ai_groq.models._groq_catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUT_DOWN
 from pydantic_ai_groq.models._groq_profiles import REASONING_EFFORTS, REASONING_FORMATS, check_reasoning_settings
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import DEFAULT_MODELS, GroqEmulator, ModelCard, Reply, ToolCallReply
@@ -326,7 +326,7 @@ async def test_a_tool_call_reply_meets_tool_choice_required():
 
 
 async def test_key_tiers():
-    assert {card.id for card in DEFAULT_MODELS if not card.active} == set(SHUTDOWN_DATES) - KEPT_FOR_ENTERPRISE
+    assert {card.id for card in DEFAULT_MODELS if not card.active} == set(SHUT_DOWN) - KEPT_FOR_ENTERPRISE
     enterprise, developer = GroqEmulator([Reply(text='ok')]), GroqEmulator(tier='developer')
     assert (await post(enterprise, model='llama-3.3-70b-versatile')).status_code == 200
     response = await post(developer, model='llama-3.3-70b-versatile')

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import socket
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import anyio
@@ -14,21 +13,15 @@ import httpx
 import pytest
 from inline_snapshot import snapshot
 
-from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
+from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
 from pydantic_ai_groq.models._groq_catalogue import (
-    CONTEXT_MARGIN,
-    DECOMMISSIONED,
     KNOWN_MODELS,
-    SHUTDOWN_DATES,
+    SHUT_DOWN,
     GroqModelInfo,
     ModelCatalogue,
     close_names,
-    context_window,
     default_catalogue,
-    estimate_tokens,
-    fetch_model,
     fetch_models,
-    obviously_exceeds,
     replacement_for,
 )
 from pydantic_ai_groq.testing import DEFAULT_MODELS, GroqEmulator, ModelCard
@@ -84,7 +77,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# --- fetch_models / fetch_model ---------------------------------------------------------------
+# --- fetch_models ---------------------------------------------------------------------------
 
 
 async def test_fetch_models_from_the_emulator():
@@ -175,6 +168,16 @@ async def test_fetch_models_connection_refused():
     assert isinstance(exc_info.value.__cause__, groq.APIConnectionError)
 
 
+async def test_fetch_models_body_that_does_not_decode():
+    # Was ModelAPIError('Connection to Groq failed'): the list is mapped as a chat body is.
+    def not_gzip(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b'{"data": []}', headers={'content-encoding': 'gzip'})
+
+    async with _client(_raw(not_gzip)) as client:
+        with pytest.raises(UnexpectedModelBehavior, match='does not decode as its Content-Encoding says'):
+            await fetch_models(client)
+
+
 async def test_fetch_models_timeout():
     def stall(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout('no answer', request=request)
@@ -185,34 +188,6 @@ async def test_fetch_models_timeout():
     assert exc_info.value.kind == 'timeout'
     assert str(exc_info.value) == snapshot('Request to Groq timed out (http://groq-emulator/openai/v1/models)')
     assert isinstance(exc_info.value.__cause__, groq.APITimeoutError)
-
-
-async def test_fetch_one_model():
-    emulator = GroqEmulator(models=CARDS)
-    async with emulator.client() as client:
-        assert await fetch_model(client, 'openai/gpt-oss-120b') == GroqModelInfo(
-            'openai/gpt-oss-120b', 'OpenAI', True, 131_072, 65_536
-        )
-        assert await fetch_model(client, 'llama-3.3-70b-versatlie') is None
-        # A decommissioned model is not listed, but can still be described by name.
-        assert await fetch_model(client, 'llama-3.3-70b-versatile') == GroqModelInfo(
-            'llama-3.3-70b-versatile', 'Meta', False, 131_072, 32_768
-        )
-        with pytest.raises(UserError, match='fetch_model needs a model name'):
-            await fetch_model(client, '')
-
-
-async def test_fetch_one_model_errors():
-    async with GroqEmulator(api_key='right').client(api_key='wrong') as client:
-        with pytest.raises(ModelHTTPError) as exc_info:
-            await fetch_model(client, 'openai/gpt-oss-120b')
-    assert (exc_info.value.status_code, exc_info.value.model_name) == (401, 'openai/gpt-oss-120b')
-
-    transport = _raw(lambda request: httpx.Response(200, json={'object': 'model'}))
-    async with _client(transport) as client:
-        with pytest.raises(UnexpectedModelBehavior, match='Groq sent a model description without an "id"'):
-            await fetch_model(client, 'openai/gpt-oss-120b')
-    assert transport.paths == ['/openai/v1/models/openai%2Fgpt-oss-120b']  # the id is one path segment
 
 
 # --- ModelCatalogue -------------------------------------------------------------------------
@@ -232,9 +207,7 @@ async def test_catalogue_fetches_once_per_client():
         assert cached is not None and cached['qwen/qwen3.8-27b'].context_window == 131_072
         assert transport.paths == ['/openai/v1/models']
 
-        catalogue.forget(client)
-        assert catalogue.cached(client) is None
-        await catalogue.get(client)
+        await catalogue.fetch(client)  # asked outright: the API again, and the cache replaced
         assert transport.paths == ['/openai/v1/models', '/openai/v1/models']
 
     async with _client(transport) as other_client:  # another client, another key: its own request
@@ -367,7 +340,6 @@ async def test_catalogue_forgets_closed_clients():
 async def test_default_catalogue_serves_the_emulator_catalogue():
     async with GroqEmulator().client() as client:
         models = await default_catalogue.get(client)
-        default_catalogue.forget(client)
     assert sorted(models) == sorted(card.id for card in DEFAULT_MODELS if card.active)
 
 
@@ -404,23 +376,20 @@ def test_known_models_table():
 
 def test_inactive_known_models_are_exactly_the_shut_down_ones():
     inactive = {model_id for model_id, info in KNOWN_MODELS.items() if not info.active}
-    assert inactive == {model_id for model_id in KNOWN_MODELS if model_id in SHUTDOWN_DATES}
+    assert inactive == {model_id for model_id in KNOWN_MODELS if model_id in SHUT_DOWN}
 
 
-def test_deprecation_tables():
-    assert SHUTDOWN_DATES['llama-3.3-70b-versatile'] == date(2026, 8, 16)
-    assert SHUTDOWN_DATES['groq/compound'] == date(2026, 9, 21)
-    assert 'groq/compound' not in DECOMMISSIONED  # shut down without a replacement
-    assert set(DECOMMISSIONED) <= set(SHUTDOWN_DATES)
-    assert DECOMMISSIONED['llama-3.3-70b-versatile'] == 'openai/gpt-oss-120b'
-    assert DECOMMISSIONED['qwen/qwen3.6-27b'] == 'qwen/qwen3.8-27b'
+def test_deprecation_table():
+    assert SHUT_DOWN['groq/compound'] == ()  # shut down without a replacement
+    assert SHUT_DOWN['llama-3.3-70b-versatile'] == ('openai/gpt-oss-120b', 'qwen/qwen3.6-27b')
+    assert SHUT_DOWN['qwen/qwen3.6-27b'] == ('qwen/qwen3.8-27b',)
 
 
 # --- lookups ----------------------------------------------------------------------------------
 
 
 def test_close_names():
-    everything = [*KNOWN_MODELS, *SHUTDOWN_DATES]
+    everything = [*KNOWN_MODELS, *SHUT_DOWN]
     assert close_names('llama-3.3-70b-versatlie', everything) == snapshot(
         ['llama-3.3-70b-versatile', 'llama-3.1-70b-versatile', 'llama-3.3-70b-specdec']
     )
@@ -476,34 +445,6 @@ def test_replacement_for_uses_the_callers_catalogue():
     assert replacement_for('deepseek-r1-distill-llama-70b-specdec', {}) == 'deepseek-r1-distill-llama-70b'
 
 
-def test_context_window():
-    live = {'openai/gpt-oss-120b': GroqModelInfo('openai/gpt-oss-120b', 'OpenAI', True, 100_000, None)}
-    assert context_window('openai/gpt-oss-120b', live) == 100_000  # what the API says wins
-    assert context_window('openai/gpt-oss-120b') == 131_072
-    assert context_window('minimaxai/minimax-m2.7', live) == 196_608  # not in the live list: built-in table
-    assert context_window('whisper-large-v3') is None
-    assert context_window('no-such-model', live) is None
-
-
-def test_estimate_tokens():
-    assert estimate_tokens('') == 0
-    assert estimate_tokens('abc') == 1
-    assert estimate_tokens('abcd') == 1
-    assert estimate_tokens('abcde') == 2
-    assert estimate_tokens('The quick brown fox jumps over the lazy dog.') == 11
-    # Runs of whitespace count as one character: indentation does not inflate the estimate.
-    assert estimate_tokens('def f():\n        return 1\n') == estimate_tokens('def f(): return 1 ')
-
-
-def test_obviously_exceeds():
-    assert CONTEXT_MARGIN == 1.5
-    assert not obviously_exceeds(150_000, 131_072)  # over the window, but within the estimate's error
-    assert not obviously_exceeds(196_608, 131_072)  # exactly 1.5x
-    assert obviously_exceeds(196_609, 131_072)
-    assert not obviously_exceeds(10**9, None)
-    assert obviously_exceeds(estimate_tokens('x' * 4 * 800), 512)
-
-
 async def test_concurrent_not_found_errors_ask_for_the_model_list_once():
     from pydantic_ai_groq.messages import ModelRequest
     from pydantic_ai_groq.models import ModelRequestParameters
@@ -524,7 +465,6 @@ async def test_concurrent_not_found_errors_ask_for_the_model_list_once():
                 tg.start_soon(run)
             await anyio.wait_all_tasks_blocked()
             transport.open.set()
-        default_catalogue.forget(client)
     assert transport.paths == ['/openai/v1/models']
     assert len(messages) == 300
     assert all("did you mean 'llama-3.3-70b-versatile'" in message for message in messages)

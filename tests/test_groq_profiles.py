@@ -10,7 +10,7 @@ import pytest
 from inline_snapshot import snapshot
 
 from pydantic_ai_groq.exceptions import UserError
-from pydantic_ai_groq.models._groq_catalogue import KNOWN_MODELS, SHUTDOWN_DATES
+from pydantic_ai_groq.models._groq_catalogue import KNOWN_MODELS, SHUT_DOWN
 from pydantic_ai_groq.models._groq_profiles import (
     BUILTIN_TOOL_KINDS,
     OTHER,
@@ -49,7 +49,7 @@ def test_every_known_model_has_a_family():
 
 def test_shut_down_models_keep_their_family():
     # A history or a setting may still name them; the error for them should be about the shutdown.
-    families = {name: profile_for(name).family for name in SHUTDOWN_DATES if name not in KNOWN_MODELS}
+    families = {name: profile_for(name).family for name in SHUT_DOWN if name not in KNOWN_MODELS}
     assert families == snapshot(
         {
             'qwen/qwen3-32b': 'qwen3',
@@ -91,7 +91,7 @@ def test_shut_down_models_keep_their_family():
 
 
 def test_every_table_row_is_reached():
-    names = [*KNOWN_MODELS, *SHUTDOWN_DATES, *(card.id for card in DEFAULT_MODELS)]
+    names = [*KNOWN_MODELS, *SHUT_DOWN, *(card.id for card in DEFAULT_MODELS)]
     used = {id(profile_for(name)) for name in names}
     assert all(id(profile) in used for _, profile in PROFILES)
 
@@ -105,7 +105,6 @@ def test_capabilities_of_current_chat_models():
             profile.include_reasoning,
             profile.json_schema,
             profile.strict_json_schema,
-            profile.json_object,
             profile.vision,
             sorted(profile.builtin_tools),
             profile.thinking_round_trip,
@@ -136,7 +135,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 True,
                 True,
-                True,
                 False,
                 ['browser_search', 'code_execution'],
                 'reasoning_field',
@@ -148,7 +146,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 True,
                 False,
-                True,
                 False,
                 ['browser_search'],
                 'reasoning_field',
@@ -161,7 +158,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 True,
-                True,
                 [],
                 'reasoning_field',
             ),
@@ -173,7 +169,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 True,
-                True,
                 [],
                 'reasoning_field',
             ),
@@ -184,7 +179,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 False,
-                True,
                 False,
                 [],
                 'reasoning_field',
@@ -196,7 +190,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 False,
-                True,
                 False,
                 [],
                 'reasoning_field',
@@ -208,7 +201,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 False,
-                True,
                 False,
                 [],
                 'think_tags',
@@ -221,7 +213,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 True,
-                True,
                 [],
                 'drop',
             ),
@@ -229,7 +220,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 [],
                 {'none': None, 'default': None},
-                False,
                 False,
                 False,
                 False,
@@ -244,7 +234,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                True,
                 False,
                 [],
                 'drop',
@@ -256,7 +245,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 True,
                 False,
-                True,
                 False,
                 [],
                 'drop',
@@ -265,7 +253,6 @@ def test_capabilities_of_current_chat_models():
                 False,
                 [],
                 {'none': None, 'default': None},
-                False,
                 False,
                 False,
                 False,
@@ -280,7 +267,6 @@ def test_capabilities_of_current_chat_models():
                 True,
                 True,
                 False,
-                True,
                 True,
                 [],
                 'drop',

@@ -187,8 +187,8 @@ async def test_usage_counts_that_are_not_numbers():
 _BAD_DELTAS: list[tuple[dict[str, Any], str]] = [
     ({'reasoning': 7}, 'delta.reasoning is int 7, expected a string'),
     ({'content': ['a']}, r"delta.content is list \['a'\], expected a string"),
-    ({'tool_calls': [{'index': 0, 'function': {'name': 3}}]}, 'tool call name is int 3'),
-    ({'tool_calls': [{'index': 0, 'function': {'name': 'f', 'arguments': {}}}]}, 'tool call arguments is dict'),
+    ({'tool_calls': [{'index': 0, 'function': {'name': 3}}]}, r'tool_calls\[0\]\.function\.name is int 3'),
+    ({'tool_calls': [{'index': 0, 'function': {'name': 'f', 'arguments': {}}}]}, r'function\.arguments is dict \{\}'),
 ]
 
 
@@ -198,14 +198,44 @@ async def test_delta_fields_that_are_not_text(delta: dict[str, Any], message: st
         await read(raw_model([data(chunk(**delta)), *HELLO_WORLD]))
 
 
+_BAD_CHUNKS: list[tuple[object, str]] = [
+    # Each was taken as it came: a number as the model name, a list as the request id, a dict's
+    # keys as citations, a number as a built-in tool's arguments.
+    (chunk('Hello') | {'model': 5}, r'\(model is int 5, expected a string\)'),
+    (chunk('Hello') | {'x_groq': {'id': ['r']}}, r"x_groq\.id is list \['r'\], expected a string"),
+    (chunk(annotations={'a': 1}), r"choices\[0\]\.delta\.annotations is dict \{'a': 1\}, expected a list"),
+    (chunk(executed_tools=[{'index': 0, 'arguments': 7}]), r'executed_tools\[0\]\.arguments is int 7'),
+    (chunk(finish='stop') | {'usage': {'prompt_tokens': True}}, r'usage\.prompt_tokens is bool True'),
+    (5, r'\(stream chunk is int 5, expected an object\)'),
+    ({'id': 'chatcmpl-1'}, r"\(no 'choices' field\)"),
+    (chunk(tool_calls=[{'function': {'name': 'f'}, 'index': 'first'}]), r"index is str 'first', expected a whole"),
+]
+
+
+@pytest.mark.parametrize(('payload', 'message'), _BAD_CHUNKS)
+async def test_chunk_fields_of_the_wrong_type_are_named(payload: object, message: str):
+    with pytest.raises(UnexpectedModelBehavior, match=message) as exc_info:
+        await read(raw_model([data(payload), *HELLO_WORLD]))
+    assert exc_info.value.body == json.dumps(payload)
+
+
+async def test_completion_fields_of_the_wrong_type_are_named():
+    # Was a response whose model_name was the number 7.
+    body = {'model': 7, 'choices': [{'message': {'content': 'x'}, 'finish_reason': 'stop'}]}
+    model = raw_model([json.dumps(body).encode()], content_type='application/json')
+    with pytest.raises(UnexpectedModelBehavior, match=r'chat completion this client cannot read \(model is int 7'):
+        await model.request(PROMPT, None, PARAMS)
+    await model.client.close()
+
+
 @pytest.mark.parametrize(
     ('message', 'error'),
     [
         ({'reasoning': 7, 'content': 'x'}, 'message.reasoning is int 7'),
         ({'content': {'a': 1}}, 'message.content is dict'),
         ({'tool_calls': [{'id': 'c', 'function': {'arguments': '{}'}}]}, "no 'name' field"),
-        ({'tool_calls': [{'id': 'c', 'function': {'name': None}}]}, 'tool call name is NoneType None'),
-        ({'tool_calls': [{'id': 5, 'function': {'name': 'f'}}]}, 'tool call id is int 5'),
+        ({'tool_calls': [{'id': 'c', 'function': {'name': None}}]}, r'function\.name is NoneType None'),
+        ({'tool_calls': [{'id': 5, 'function': {'name': 'f'}}]}, r'tool_calls\[0\]\.id is int 5, expected a string'),
     ],
 )
 async def test_message_fields_that_are_not_text(message: dict[str, Any], error: str):

@@ -20,7 +20,6 @@ import pytest
 from pydantic_ai_groq.exceptions import ModelHTTPError
 from pydantic_ai_groq.messages import ModelRequest, ModelResponse, ToolCallPart
 from pydantic_ai_groq.models import ModelRequestParameters
-from pydantic_ai_groq.models._groq_catalogue import default_catalogue
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import DEFAULT_MODELS, ErrorReply, GroqEmulator, ModelCard, Reply, ToolCallReply, Usage
 
@@ -142,7 +141,6 @@ async def _read(model_name: str, answer: Recorded, stream: bool) -> ModelRespons
     except ModelHTTPError as e:
         return e.status_code, e.body
     finally:
-        default_catalogue.forget(client)
         await client.close()
 
 

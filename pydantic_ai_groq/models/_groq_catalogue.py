@@ -2,9 +2,9 @@
 
 `ModelCatalogue.fetch(client)` asks `GET /openai/v1/models` (only when the user lists models, or
 after Groq answered 404 for a model) and caches the answer per client; `get` falls back to
-`KNOWN_MODELS` when the API cannot be reached. `close_names`, `replacement_for`
-and `context_window` turn that into helpful errors ("did you mean ...?", "decommissioned, use ...",
-"this prompt cannot fit").
+`KNOWN_MODELS` when the API cannot be reached. `close_names` and `replacement_for` turn that
+into helpful errors ("did you mean ...?", "decommissioned, use ..."); `_groq_capacity` reads
+context windows and completion limits from it.
 
 Sources (Groq's public documentation pages, read 2026-11-22):
 
@@ -15,28 +15,24 @@ Sources (Groq's public documentation pages, read 2026-11-22):
   token window there (`None`; the API reports 448 for Whisper).
 - *Model Deprecation - GroqDocs* (console.groq.com/docs/deprecations), newest entry
   "September 21, 2026: groq/compound and groq/compound-mini": every shutdown date and recommended
-  replacement of `DECOMMISSIONED` / `SHUTDOWN_DATES`. Where Groq recommends several models
-  ("openai/gpt-oss-120b or qwen/qwen3.6-27b") `DECOMMISSIONED` holds the first and
-  `replacement_for` tries them in Groq's order. The compound systems were shut down with no
-  replacement ("—"). The 2026 shutdowns of `llama-3.1-8b-instant`, `llama-3.3-70b-versatile`,
+  replacement of `SHUT_DOWN`. Where Groq recommends several models ("openai/gpt-oss-120b or
+  qwen/qwen3.6-27b") `replacement_for` tries them in Groq's order. The compound systems were
+  shut down with no replacement ("—"). The 2026 shutdowns of `llama-3.1-8b-instant`, `llama-3.3-70b-versatile`,
   `qwen/qwen3.6-27b` "apply to free and developer-tier usage; enterprise customers with a
   committed-spend contract are not affected": those ids stay in `KNOWN_MODELS` with `active=False`,
   and an enterprise key's live catalogue says `active: true`.
 
-Errors of `fetch_models` / `fetch_model` are mapped as chat errors are, by `_groq_response.http_error`.
+Errors of `fetch_models` are mapped as chat errors are, by `_groq_errors`.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from types import MappingProxyType
 from typing import Any, cast
-from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 import anyio
@@ -44,25 +40,19 @@ import groq
 import httpx
 import pydantic_core
 
-from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, UserError
-from ._groq_response import http_error
+from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
+from ._groq_errors import http_error, request_error
 
 __all__ = (
-    'CONTEXT_MARGIN',
-    'DECOMMISSIONED',
     'KEPT_FOR_ENTERPRISE',
     'KNOWN_MODELS',
     'MODELS_PATH',
-    'SHUTDOWN_DATES',
+    'SHUT_DOWN',
     'GroqModelInfo',
     'ModelCatalogue',
     'close_names',
-    'context_window',
     'default_catalogue',
-    'estimate_tokens',
-    'fetch_model',
     'fetch_models',
-    'obviously_exceeds',
     'replacement_for',
 )
 
@@ -170,19 +160,10 @@ _DEPRECATIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ('llama-3.2-11b-text-preview', '2024-10-28', ('llama-3.2-11b-vision-preview', 'llama-3.1-8b-instant')),
 )
 
-_ALTERNATIVES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {model: replacements for model, _, replacements in _DEPRECATIONS if replacements}
+SHUT_DOWN: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {model: replacements for model, _, replacements in _DEPRECATIONS}
 )
-
-DECOMMISSIONED: Mapping[str, str] = MappingProxyType(
-    {model: replacements[0] for model, replacements in _ALTERNATIVES.items()}
-)
-"""Shut-down model id -> the replacement Groq recommends first (Groq's deprecations page)."""
-
-SHUTDOWN_DATES: Mapping[str, date] = MappingProxyType(
-    {model: date.fromisoformat(day) for model, day, _ in _DEPRECATIONS}
-)
-"""Shut-down model id -> the day Groq stopped serving it (for free and developer tiers in 2026)."""
+"""Shut-down model id -> the replacements Groq recommends, in Groq's order (empty: none named)."""
 
 
 KEPT_FOR_ENTERPRISE: frozenset[str] = frozenset({'llama-3.1-8b-instant', 'llama-3.3-70b-versatile', 'qwen/qwen3.6-27b'})
@@ -204,10 +185,8 @@ async def _get(
         return await client.get(path, cast_to=httpx.Response, options=cast(Any, options))
     except groq.APIStatusError as e:
         raise http_error(e.response, model_name) from e
-    except groq.APITimeoutError as e:
-        raise ModelAPIError(model_name, f'Request to Groq timed out ({e.request.url})', 'timeout') from e
     except groq.APIConnectionError as e:
-        raise ModelAPIError(model_name, f'Connection to Groq failed ({e.request.url}): {e}') from e
+        raise request_error(e, model_name) from e
 
 
 def _json(response: httpx.Response, what: str) -> Any:
@@ -266,40 +245,6 @@ async def fetch_models(
     if not isinstance(items, list):
         raise UnexpectedModelBehavior('Groq sent a model list without a "data" list', response.text)
     return [info for item in cast(list[object], items) if (info := _parse_model(item)) is not None]
-
-
-async def fetch_model(
-    client: groq.AsyncGroq, model_name: str, *, timeout: float | None = None, max_retries: int | None = None
-) -> GroqModelInfo | None:
-    """Describe one model (`GET /openai/v1/models/{id}`).
-
-    Args:
-        client: The `groq.AsyncGroq` to send with.
-        model_name: The model id, e.g. `'openai/gpt-oss-120b'`.
-        timeout: Seconds for this request, instead of the client's timeout.
-        max_retries: Retries for this request, instead of the client's.
-
-    Returns:
-        The model, or `None` when Groq answers 404 (no such model for this key).
-
-    Raises:
-        UserError: `model_name` is empty.
-        ModelHTTPError: Groq answered with an error status other than 404.
-        ModelAPIError: Groq could not be reached, or did not answer in time.
-        UnexpectedModelBehavior: The answer is not a model.
-    """
-    if not model_name:
-        raise UserError('fetch_model needs a model name, e.g. "openai/gpt-oss-120b".')
-    try:
-        response = await _get(client, f'{MODELS_PATH}/{quote(model_name, safe="")}', model_name, timeout, max_retries)
-    except ModelHTTPError as e:
-        if e.status_code == 404:
-            return None
-        raise
-    info = _parse_model(_json(response, 'model description'))
-    if info is None:
-        raise UnexpectedModelBehavior('Groq sent a model description without an "id"', response.text)
-    return info
 
 
 # --- the per-client catalogue ---------------------------------------------------------------
@@ -408,15 +353,6 @@ class ModelCatalogue:
         fetched = self._fetched.get(client)
         return None if fetched is None else dict(fetched)
 
-    def forget(self, client: groq.AsyncGroq) -> None:
-        """Drop what is cached for this client, so the next `get` asks the API again.
-
-        Args:
-            client: The `groq.AsyncGroq` to forget.
-        """
-        self._fetched.pop(client, None)
-        self._failed_at.pop(client, None)
-
 
 default_catalogue = ModelCatalogue()
 """The catalogue cache shared by the package's models."""
@@ -462,7 +398,7 @@ def close_names(name: str, candidates: Iterable[str], n: int = 3, cutoff: float 
 
 
 def _first_available(name: str, available: set[str], seen: set[str]) -> str | None:
-    for alternative in _ALTERNATIVES.get(name, ()):
+    for alternative in SHUT_DOWN.get(name, ()):
         if alternative in seen:
             continue
         seen.add(alternative)
@@ -487,64 +423,9 @@ def replacement_for(name: str, catalogue: Mapping[str, GroqModelInfo] | None = N
     Returns:
         The replacement's id, or `None` when the model is not deprecated or has no replacement.
     """
-    alternatives = _ALTERNATIVES.get(name)
-    if alternatives is None:
+    alternatives = SHUT_DOWN.get(name)
+    if not alternatives:
         return None
     models = KNOWN_MODELS if catalogue is None else catalogue
     available = {model_id for model_id, info in models.items() if info.active}
     return _first_available(name, available, {name}) or alternatives[0]
-
-
-def context_window(name: str, catalogue: Mapping[str, GroqModelInfo] | None = None) -> int | None:
-    """A model's context window in tokens: from the catalogue, else from `KNOWN_MODELS`.
-
-    Args:
-        name: The model id.
-        catalogue: The catalogue to ask first (e.g. `ModelCatalogue.get`).
-
-    Returns:
-        The window, or `None` when the model or its window is unknown.
-    """
-    info = (catalogue or {}).get(name) or KNOWN_MODELS.get(name)
-    return None if info is None else info.context_window
-
-
-_WHITESPACE_RUN = re.compile(r'\s{2,}')
-
-CONTEXT_MARGIN = 1.5
-"""How far `estimate_tokens` must exceed a window before `obviously_exceeds` says so."""
-
-
-def estimate_tokens(text: str) -> int:
-    """A cheap token estimate: one token per 4 characters, runs of whitespace counted as one.
-
-    Four characters a token is the usual average for English prose and code with the Llama 3,
-    gpt-oss and Qwen tokenizers; collapsing whitespace runs keeps indentation from inflating the
-    count (tokenizers merge such runs). The estimate can be off either way - it undercounts text
-    in non-Latin scripts (often one token per character or more) and overcounts runs of repeated
-    punctuation - so only use it with `CONTEXT_MARGIN` (see `obviously_exceeds`) to catch prompts
-    that cannot possibly fit, never to trim prompts.
-
-    Args:
-        text: The text.
-
-    Returns:
-        The estimated number of tokens (rounded up).
-    """
-    return -(-len(_WHITESPACE_RUN.sub(' ', text)) // 4)
-
-
-def obviously_exceeds(estimated_tokens: int, window: int | None) -> bool:
-    """Whether an estimate is so far past a context window that the request cannot fit.
-
-    True only when the estimate is more than `CONTEXT_MARGIN` (1.5) times the window, which
-    leaves room for the estimate's error: a prompt this check rejects would be rejected by Groq.
-
-    Args:
-        estimated_tokens: The estimate, e.g. the sum of `estimate_tokens` over the messages.
-        window: The model's context window; `None` (unknown) never exceeds.
-
-    Returns:
-        Whether to fail before sending.
-    """
-    return window is not None and estimated_tokens > window * CONTEXT_MARGIN

@@ -170,6 +170,11 @@ RULE_EVIDENCE: tuple[tuple[str, str], ...] = (
         'openai/gpt-oss-120b; recorded strict json_schema on gpt-oss-120b: native_json_schema_output.json',
     ),
     (
+        'json_object response format (JSON mode, PromptedOutput): sent on every model (guard, compound and '
+        'audio included)',
+        'no recorded rejection; https://console.groq.com/docs/structured-outputs names no model without JSON mode',
+    ),
+    (
         'function tools: sent on every model (guard, compound and audio included)',
         'no recorded rejection; recorded tool calls: tool_call_round_trip.json (llama-4), '
         'tool_use_failed_then_retry.json and stream_reasoning_text_and_tool_use_failed.json (gpt-oss)',
@@ -240,7 +245,6 @@ class GroqModelProfile:
             sent as given everywhere, no rejection was ever recorded).
         json_schema: Whether `response_format` `json_schema` is accepted (best effort).
         strict_json_schema: Whether `json_schema` with `strict: true` is honoured (constrained decoding).
-        json_object: Whether `response_format` `json_object` (JSON mode) is accepted.
         vision: Whether user messages may contain images.
         builtin_tools: The server-side tool kinds the model runs (see `BUILTIN_TOOL_KINDS`).
         thinking_round_trip: How earlier turns' thinking is sent back: `'reasoning_field'` (the
@@ -257,7 +261,6 @@ class GroqModelProfile:
     include_reasoning: bool = False
     json_schema: bool = False
     strict_json_schema: bool = False
-    json_object: bool = True
     vision: bool = False
     builtin_tools: frozenset[str] = _NO_TOOLS
     thinking_round_trip: ThinkingRoundTrip = 'drop'
@@ -293,14 +296,13 @@ _DEEPSEEK_R1 = replace(_MINIMAX, family='deepseek-r1', thinking_round_trip='thin
 _LLAMA = GroqModelProfile(family='llama')
 _LLAMA_4 = GroqModelProfile(family='llama-4', json_schema=True, vision=True)
 _KIMI = GroqModelProfile(family='kimi', json_schema=True)
-_GUARD = GroqModelProfile(family='guard', json_object=False)
+_GUARD = GroqModelProfile(family='guard')
 _LLAMA_GUARD_4 = replace(_GUARD, vision=True)
 _COMPOUND = GroqModelProfile(
     family='compound',
-    json_object=False,
     builtin_tools=frozenset({'web_search', 'code_execution', 'visit_website', 'browser_automation', 'wolfram_alpha'}),
 )
-_AUDIO = GroqModelProfile(family='audio', json_object=False)
+_AUDIO = GroqModelProfile(family='audio')
 OTHER = GroqModelProfile(
     family='other',
     reasoning_formats=_ALL_FORMATS,

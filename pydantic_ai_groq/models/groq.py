@@ -32,26 +32,19 @@ from ..messages import ModelMessage, ModelResponse
 from ..rate_limit import DEFAULT_MAX_WAIT, GroqRateLimiter, parse_rate_limit_headers
 from ..settings import ModelSettings, merge_model_settings, validate_model_settings
 from . import Model, ModelRequestParameters
+from ._groq_capacity import context_window, estimate_tokens, obviously_exceeds
 from ._groq_catalogue import (
     KNOWN_MODELS,
     GroqModelInfo,
     close_names,
-    context_window,
     default_catalogue,
-    estimate_tokens,
     fetch_models,
-    obviously_exceeds,
     replacement_for,
 )
+from ._groq_errors import RECOVERABLE_ERRORS, failed_generation_response, http_error, request_error
 from ._groq_request import build_body, map_documents
-from ._groq_response import (
-    RECOVERABLE_ERRORS,
-    GroqStreamedResponse,
-    content_has_think_tags,
-    failed_generation_response,
-    http_error,
-    process_response,
-)
+from ._groq_response import content_has_think_tags, process_response
+from ._groq_sse import GroqStreamedResponse
 
 __all__ = (
     'GroqModel',
@@ -373,15 +366,10 @@ class GroqModel(Model):
                 if limiter is not None and error.kind == 'rate_limited':
                     limiter.backoff(error.retry_after, max_pause=waits.max_wait)
                 raise (await self._explained(e.response, error)) from e
-            except (groq.APITimeoutError, TimeoutError) as e:
-                url = e.request.url if isinstance(e, groq.APITimeoutError) else self._chat_url
-                raise ModelAPIError(self._model_name, f'Request to Groq timed out ({url})', 'timeout') from e
+            except TimeoutError as e:  # our own deadline: the `timeout` setting, covering our waits too
+                raise ModelAPIError(self._model_name, f'Request to Groq timed out ({self._chat_url})', 'timeout') from e
             except groq.APIConnectionError as e:
-                if isinstance(e.__cause__, httpx.DecodingError):  # the body arrived, but not as its encoding says
-                    raise UnexpectedModelBehavior(
-                        f'Groq sent a body that does not decode as its Content-Encoding says: {e.__cause__}'
-                    ) from e
-                raise ModelAPIError(self._model_name, f'Connection to Groq failed ({e.request.url}): {e}') from e
+                raise request_error(e, self._model_name) from e
             if limiter is not None:
                 limiter.update(parse_rate_limit_headers(response.headers), max_pause=waits.max_wait)
             return response

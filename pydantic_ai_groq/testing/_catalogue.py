@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic_ai_groq.models._groq_catalogue import DECOMMISSIONED, KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUTDOWN_DATES
+from pydantic_ai_groq.models._groq_catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUT_DOWN
 
 __all__ = ('DEFAULT_MODELS', 'KeyTier', 'ModelCard', 'model_json', 'models_for')
 
@@ -60,8 +60,8 @@ def models_for(tier: KeyTier = 'enterprise') -> tuple[ModelCard, ...]:
         for info, active in ((info, info.active or info.id in kept) for info in KNOWN_MODELS.values())
     ]
     cards += [
-        ModelCard(model_id, '', None, None, active=False, replacement=DECOMMISSIONED.get(model_id))
-        for model_id in SHUTDOWN_DATES
+        ModelCard(model_id, '', None, None, active=False, replacement=next(iter(replacements), None))
+        for model_id, replacements in SHUT_DOWN.items()
         if model_id not in KNOWN_MODELS
     ]
     return tuple(sorted(cards, key=lambda card: not card.active))
