@@ -388,7 +388,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
     ) -> AgentRunResult[OutputDataT]:
-        """`run` for scripts: starts an event loop, runs, returns the result.
+        """`run` for scripts and threads: runs on the process's one sync event loop and returns the result.
 
         Raises:
             UserError: When called inside a running event loop (use `await agent.run(...)` there).

@@ -49,7 +49,7 @@ def model_request_sync(
     model_settings: ModelSettings | None = None,
     model_request_parameters: ModelRequestParameters | None = None,
 ) -> ModelResponse:
-    """`model_request` for scripts: runs its own event loop.
+    """`model_request` for scripts and threads: runs on the process's one sync event loop.
 
     Raises:
         UserError: When called inside a running event loop (use `await model_request(...)` there).

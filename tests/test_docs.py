@@ -30,8 +30,6 @@ def groq_url() -> Iterator[str]:
         yield base_url
 
 
-# Examples run like scripts: they leave their HTTP clients for the interpreter to close.
-@pytest.mark.filterwarnings('ignore::ResourceWarning', 'ignore::pytest.PytestUnraisableExceptionWarning')
 @pytest.mark.parametrize(('path', 'line', 'code'), list(_examples()))
 def test_example_runs(path: Path, line: int, code: str, groq_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv('GROQ_API_KEY', 'docs-example-key')

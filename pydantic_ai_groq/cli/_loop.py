@@ -23,6 +23,8 @@ from collections.abc import Coroutine
 from types import FrameType
 from typing import Any, TypeVar
 
+from .._sync import drain, settle
+
 __all__ = ('EventLoop', 'Interrupted')
 
 T = TypeVar('T')
@@ -59,7 +61,7 @@ class EventLoop:
 
         def start() -> None:
             task = self._loop.create_task(coro)
-            task.add_done_callback(lambda done: _settle(outcome, done))
+            task.add_done_callback(lambda done: settle(outcome, done))
             tasks.append(task)
 
         def cancel() -> None:
@@ -89,26 +91,7 @@ class EventLoop:
 
     def close(self) -> None:
         """Cancel what still runs (after a second Ctrl-C), finish async generators, stop and close the loop."""
-        asyncio.run_coroutine_threadsafe(_shutdown(self._loop), self._loop).result()
+        asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
-
-
-def _settle(outcome: concurrent.futures.Future[T], task: asyncio.Task[T]) -> None:
-    """Hand the finished task's result, exception or cancellation to the waiting thread."""
-    if task.cancelled():
-        outcome.cancel()
-    elif (error := task.exception()) is not None:
-        outcome.set_exception(error)
-    else:
-        outcome.set_result(task.result())
-
-
-async def _shutdown(loop: asyncio.AbstractEventLoop) -> None:
-    current = asyncio.current_task()
-    pending = [task for task in asyncio.all_tasks() if task is not current]
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    await loop.shutdown_asyncgens()

@@ -289,13 +289,19 @@ class ModelCatalogue:
         self._in_flight: WeakKeyDictionary[groq.AsyncGroq, _Flight] = WeakKeyDictionary()
 
     async def fetch(
-        self, client: groq.AsyncGroq, *, timeout: float | None = None, max_retries: int | None = None
+        self,
+        client: groq.AsyncGroq,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        key: groq.AsyncGroq | None = None,
     ) -> list[GroqModelInfo]:
         """Ask the API for the model list now, cache it, and return it.
 
         Arguments, result and errors are those of `fetch_models`; a fetch already in flight for
         this client is joined instead of sending another request (its caller's `timeout` and
-        `max_retries` apply).
+        `max_retries` apply). `key` is the client the answer is cached for, when another client
+        sends (a model's per-event-loop copy of its configured client).
         """
         while (flight := self._in_flight.get(client)) is not None:
             await flight.done.wait()
@@ -313,30 +319,32 @@ class ModelCatalogue:
             raise
         else:
             flight.models = models
-            self._fetched[client] = {info.id: info for info in models}
-            self._failed_at.pop(client, None)
+            self._fetched[key or client] = {info.id: info for info in models}
+            self._failed_at.pop(key or client, None)
             return list(models)
         finally:
             del self._in_flight[client]
             flight.done.set()
 
-    async def get(self, client: groq.AsyncGroq) -> dict[str, GroqModelInfo]:
+    async def get(self, client: groq.AsyncGroq, *, key: groq.AsyncGroq | None = None) -> dict[str, GroqModelInfo]:
         """The catalogue for this client: the API's list (fetched at most once), else `KNOWN_MODELS`.
 
         Args:
             client: The `groq.AsyncGroq` whose key and base URL to ask with.
+            key: The client the answer is cached for, when it is not `client` (see `fetch`).
 
         Returns:
             Model id -> `GroqModelInfo`; a new dict the caller may change.
         """
-        if (fetched := self._fetched.get(client)) is not None:
+        slot = key or client
+        if (fetched := self._fetched.get(slot)) is not None:
             return dict(fetched)
-        failed_at = self._failed_at.get(client)
+        failed_at = self._failed_at.get(slot)
         if failed_at is None or self._clock() - failed_at >= self._retry_after:
             try:
-                models = await self.fetch(client, timeout=self._timeout, max_retries=0)
+                models = await self.fetch(client, timeout=self._timeout, max_retries=0, key=key)
             except (ModelAPIError, ModelHTTPError, UnexpectedModelBehavior):
-                self._failed_at[client] = self._clock()
+                self._failed_at[slot] = self._clock()
             else:
                 return {info.id: info for info in models}
         return dict(KNOWN_MODELS)

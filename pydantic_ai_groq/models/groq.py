@@ -45,6 +45,7 @@ from ._groq_errors import RECOVERABLE_ERRORS, failed_generation_response, http_e
 from ._groq_request import build_body, map_documents
 from ._groq_response import content_has_think_tags, process_response
 from ._groq_sse import GroqStreamedResponse
+from ._loop_clients import GivenClient, OwnClients, default_http_client
 
 __all__ = (
     'GroqModel',
@@ -157,6 +158,8 @@ def _client(
         )
     base_url = base_url or os.environ.get('GROQ_BASE_URL') or None
     kwargs: dict[str, Any] = {} if max_retries is None else {'max_retries': max_retries}
+    if http_client is None:
+        http_client = default_http_client()
     return groq.AsyncGroq(api_key=api_key, base_url=base_url, http_client=http_client, **kwargs)
 
 
@@ -168,8 +171,9 @@ class GroqModel(Model):
         model_name: The Groq model id.
         api_key: The API key; defaults to the `GROQ_API_KEY` environment variable.
         base_url: The API root; defaults to `GROQ_BASE_URL`, then the SDK's default.
-        groq_client: A ready `groq.AsyncGroq` to use (then give no key, URL, HTTP client or retries).
-        http_client: An `httpx.AsyncClient` for the SDK to send with.
+        groq_client: A ready `groq.AsyncGroq` to use (then give no key, URL, HTTP client or retries). Its
+            connections belong to the first event loop that sends with it: the model refuses it on another.
+        http_client: An `httpx.AsyncClient` for the SDK to send with; bound to one event loop like `groq_client`.
         settings: Default settings for every request with this model.
         max_retries: How often the SDK retries connection errors, 408, 409, 429 and 5xx (waiting as
             `retry-after` says; default 2); the same budget covers our retries of 498 (flex capacity).
@@ -185,8 +189,11 @@ class GroqModel(Model):
     _model_name: str
     settings: GroqModelSettings | None
     client: groq.AsyncGroq = field(repr=False)
+    """The configured client. One the model built from a key and URL is a template: the model sends
+    through a copy of it per event loop, closed when that loop shuts down."""
     rate_limit: GroqRateLimiter | None = field(repr=False)
     clock: Clock = field(repr=False)
+    _clients: OwnClients | GivenClient = field(repr=False, compare=False)
 
     def __init__(
         self,
@@ -210,6 +217,8 @@ class GroqModel(Model):
         self.rate_limit = rate_limit
         self.clock = clock
         self.client = _client(api_key, base_url, groq_client, http_client, max_retries)
+        own = groq_client is None and http_client is None
+        self._clients = OwnClients(self.client) if own else GivenClient(self.client)
 
     @property
     def model_name(self) -> str:
@@ -233,10 +242,10 @@ class GroqModel(Model):
     async def list_models(self) -> list[GroqModelInfo]:
         """The models this API key can use (`GET /openai/v1/models`).
 
-        The answer is kept for this client: later requests check context windows and completion
-        limits of models the built-in table does not know against it.
+        The answer is kept for this model's client: later requests check context windows and
+        completion limits of models the built-in table does not know against it.
         """
-        return await default_catalogue.fetch(self.client)
+        return await default_catalogue.fetch(await self._clients.get(), key=self.client)
 
     async def request(
         self,
@@ -249,12 +258,13 @@ class GroqModel(Model):
         A generation Groq rejects (`tool_use_failed`, `json_validate_failed`) comes back as a
         response with `finish_reason='error'` and the failed generation as parts, for a retry.
         """
-        catalogue = await self._catalogue()
+        client = await self._clients.get()
+        catalogue = self._catalogue()
         body, options, tokens = self._prepare(
             messages, model_settings, model_request_parameters, catalogue, stream=False
         )
         try:
-            response = await self._post(body, options, tokens, _Waits.of(self, model_settings), stream=False)
+            response = await self._post(client, body, options, tokens, _Waits.of(self, model_settings), stream=False)
         except ModelHTTPError as e:
             if e.error_code in RECOVERABLE_ERRORS:
                 return failed_generation_response(e)
@@ -278,11 +288,12 @@ class GroqModel(Model):
         The HTTP stream is closed when the block is left, whether the stream was read to
         the end or not.
         """
-        catalogue = await self._catalogue()
+        client = await self._clients.get()
+        catalogue = self._catalogue()
         body, options, tokens = self._prepare(
             messages, model_settings, model_request_parameters, catalogue, stream=True
         )
-        response = await self._post(body, options, tokens, _Waits.of(self, model_settings), stream=True)
+        response = await self._post(client, body, options, tokens, _Waits.of(self, model_settings), stream=True)
         try:
             think_tags = content_has_think_tags(self._model_name, body.get('reasoning_format'))
             yield GroqStreamedResponse(self._model_name, response, think_tags=think_tags)
@@ -312,7 +323,7 @@ class GroqModel(Model):
             options['headers'] = extra_headers
         return body, options, tokens
 
-    async def _catalogue(self) -> Mapping[str, GroqModelInfo] | None:
+    def _catalogue(self) -> Mapping[str, GroqModelInfo] | None:
         """The catalogue the user already fetched (`list_models`), if any: the request path never fetches it."""
         return default_catalogue.cached(self.client)
 
@@ -334,7 +345,14 @@ class GroqModel(Model):
             )
 
     async def _post(
-        self, body: dict[str, Any], options: dict[str, Any], tokens: int, waits: _Waits, *, stream: bool
+        self,
+        client: groq.AsyncGroq,
+        body: dict[str, Any],
+        options: dict[str, Any],
+        tokens: int,
+        waits: _Waits,
+        *,
+        stream: bool,
     ) -> httpx.Response:
         limiter = self.rate_limit
         attempt = 0
@@ -347,7 +365,7 @@ class GroqModel(Model):
             try:
                 remaining = waits.remaining()
                 with anyio.fail_after(remaining) if remaining is not None else contextlib.nullcontext():
-                    response = await self.client.post(
+                    response = await client.post(
                         CHAT_COMPLETIONS_PATH,
                         cast_to=httpx.Response,
                         body=body,
@@ -356,7 +374,7 @@ class GroqModel(Model):
                     )
             except groq.APIStatusError as e:
                 error = http_error(e.response, self._model_name)
-                if error.kind == 'capacity' and attempt < self.client.max_retries:
+                if error.kind == 'capacity' and attempt < client.max_retries:
                     attempt += 1
                     wait = _capacity_backoff(attempt, error.retry_after, waits.max_wait)
                     if not waits.allows(wait):
@@ -365,7 +383,7 @@ class GroqModel(Model):
                     continue
                 if limiter is not None and error.kind == 'rate_limited':
                     limiter.backoff(error.retry_after, max_pause=waits.max_wait)
-                raise (await self._explained(e.response, error)) from e
+                raise (await self._explained(client, e.response, error)) from e
             except TimeoutError as e:  # our own deadline: the `timeout` setting, covering our waits too
                 raise ModelAPIError(self._model_name, f'Request to Groq timed out ({self._chat_url})', 'timeout') from e
             except groq.APIConnectionError as e:
@@ -374,7 +392,9 @@ class GroqModel(Model):
                 limiter.update(parse_rate_limit_headers(response.headers), max_pause=waits.max_wait)
             return response
 
-    async def _explained(self, response: httpx.Response, error: ModelHTTPError) -> ModelHTTPError:
+    async def _explained(
+        self, client: groq.AsyncGroq, response: httpx.Response, error: ModelHTTPError
+    ) -> ModelHTTPError:
         """The error with a hint where we can give one: a replacement, close model names, a retry."""
         code = error.error_code
         hint: str | None = None
@@ -382,7 +402,7 @@ class GroqModel(Model):
             replacement = replacement_for(self._model_name, default_catalogue.cached(self.client))
             hint = f'{self._model_name} is decommissioned' + (f'; use {replacement!r} instead' if replacement else '')
         elif code == 'model_not_found' or (error.kind == 'not_found' and code is None):
-            catalogue = await default_catalogue.get(self.client)
+            catalogue = await default_catalogue.get(client, key=self.client)
             names = close_names(self._model_name, catalogue)
             hint = f'No model {self._model_name!r}' + (
                 f'; did you mean {", ".join(map(repr, names))}?' if names else ''
@@ -472,7 +492,7 @@ async def list_models(
 def list_models_sync(
     *, api_key: str | None = None, base_url: str | None = None, groq_client: groq.AsyncGroq | None = None
 ) -> list[GroqModelInfo]:
-    """`list_models` for scripts (not inside a running event loop)."""
+    """`list_models` for scripts and threads, on the process's one sync event loop (not inside a running one)."""
 
     async def main() -> list[GroqModelInfo]:
         return await list_models(api_key=api_key, base_url=base_url, groq_client=groq_client)
