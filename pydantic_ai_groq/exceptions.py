@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .rate_limit import parse_wait
-
 __all__ = (
     'AgentGroqError',
     'ModelAPIError',
@@ -177,9 +175,10 @@ class ModelHTTPError(AgentGroqError):
 
 
 def _parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    if (ms := parse_wait('retry-after-ms', headers.get('retry-after-ms'), scale=0.001)) is not None:
-        return ms
-    return parse_wait('retry-after', headers.get('retry-after'))
+    # Imported on use: the models package imports this module, and Groq's headers are parsed in one place.
+    from .models.groq._headers import parse_retry_after
+
+    return parse_retry_after(headers)
 
 
 def error_object(body: object) -> dict[str, Any] | None:

@@ -12,9 +12,9 @@ from inline_snapshot import snapshot
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.exceptions import ModelHTTPError, UserError
 from pydantic_ai_groq.messages import ImageUrl
-from pydantic_ai_groq.models._groq_catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUT_DOWN
-from pydantic_ai_groq.models._groq_profiles import REASONING_EFFORTS, REASONING_FORMATS, check_reasoning_settings
 from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.models.groq._catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUT_DOWN
+from pydantic_ai_groq.models.groq._profiles import REASONING_EFFORTS, REASONING_FORMATS, check_reasoning_settings
 from pydantic_ai_groq.testing import DEFAULT_MODELS, GroqEmulator, ModelCard, Reply, ToolCallReply
 from pydantic_ai_groq.testing._rules import rejection
 

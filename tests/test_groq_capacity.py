@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic_ai_groq.models._groq_capacity import CONTEXT_MARGIN, context_window, estimate_tokens, obviously_exceeds
-from pydantic_ai_groq.models._groq_catalogue import GroqModelInfo
+from pydantic_ai_groq.models.groq._capacity import CONTEXT_MARGIN, context_window, estimate_tokens, obviously_exceeds
+from pydantic_ai_groq.models.groq._catalogue import GroqModelInfo
 
 
 def test_context_window():

@@ -14,7 +14,7 @@ import pytest
 from inline_snapshot import snapshot
 
 from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
-from pydantic_ai_groq.models._groq_catalogue import (
+from pydantic_ai_groq.models.groq._catalogue import (
     KNOWN_MODELS,
     SHUT_DOWN,
     GroqModelInfo,

@@ -265,7 +265,7 @@ def test_max_retry_wait_setting_is_checked():
 
 
 def test_capacity_backoff_is_jittered_and_capped():
-    from pydantic_ai_groq.models.groq import _capacity_backoff  # pyright: ignore[reportPrivateUsage]
+    from pydantic_ai_groq.models.groq._send import _capacity_backoff  # pyright: ignore[reportPrivateUsage]
 
     assert _capacity_backoff(3, 1.5, 60) == 1.5
     assert _capacity_backoff(3, 3600, 60) == 60  # a server-sent wait is cut to the cap

@@ -10,8 +10,8 @@ import pytest
 from inline_snapshot import snapshot
 
 from pydantic_ai_groq.exceptions import UserError
-from pydantic_ai_groq.models._groq_catalogue import KNOWN_MODELS, SHUT_DOWN
-from pydantic_ai_groq.models._groq_profiles import (
+from pydantic_ai_groq.models.groq._catalogue import KNOWN_MODELS, SHUT_DOWN
+from pydantic_ai_groq.models.groq._profiles import (
     BUILTIN_TOOL_KINDS,
     OTHER,
     PROFILES,

@@ -12,8 +12,8 @@ from pydantic_ai_groq import Agent, ModelRequest, ModelRequestParameters, Native
 from pydantic_ai_groq.builtin_tools import WebSearchTool
 from pydantic_ai_groq.exceptions import ModelHTTPError, UserError
 from pydantic_ai_groq.messages import ModelResponse, TextPart, ThinkingPart, ToolCallPart
-from pydantic_ai_groq.models._groq_errors import failed_generation_response
 from pydantic_ai_groq.models.groq import GroqModel, list_models, list_models_sync
+from pydantic_ai_groq.models.groq._errors import failed_generation_response
 from pydantic_ai_groq.testing import ExecutedToolReply, GroqEmulator, ModelCard, Reply, ToolCallReply
 
 PROMPT = [ModelRequest.user_text_prompt('hello')]

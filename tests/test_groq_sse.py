@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pydantic_ai_groq.exceptions import UnexpectedModelBehavior
-from pydantic_ai_groq.models._groq_sse import MAX_LINE_BYTES, SSEDecoder
+from pydantic_ai_groq.models.groq._sse import MAX_LINE_BYTES, SSEDecoder
 
 BOM = '\ufeff'
 

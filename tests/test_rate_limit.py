@@ -13,7 +13,8 @@ from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError
 from pydantic_ai_groq.messages import ModelRequest
 from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.models.groq import GroqModel
-from pydantic_ai_groq.rate_limit import GroqRateLimiter, parse_duration, parse_rate_limit_headers
+from pydantic_ai_groq.models.groq._headers import parse_duration, parse_rate_limit_headers
+from pydantic_ai_groq.rate_limit import GroqRateLimiter
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, RateLimitWindows, Reply, VirtualClock
 
 PROMPT = [ModelRequest.user_text_prompt('hello')]

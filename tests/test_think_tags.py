@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pydantic_ai_groq._think_tags import ThinkTagSplitter, split_think_tags
+from pydantic_ai_groq.models.groq._think_tags import ThinkTagSplitter, split_think_tags
 
 
 def test_whole_content():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic_ai_groq.models._groq_catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUT_DOWN
+from pydantic_ai_groq.models.groq._catalogue import KEPT_FOR_ENTERPRISE, KNOWN_MODELS, SHUT_DOWN
 
 __all__ = ('DEFAULT_MODELS', 'KeyTier', 'ModelCard', 'model_json', 'models_for')
 

@@ -2,7 +2,7 @@
 
 One source of Groq facts: the emulator asks `profile_for` (the table `GroqModel` uses to build
 requests) what a model takes, and answers what the table says Groq refuses with Groq's status and
-error body. `RULE_EVIDENCE` in `pydantic_ai_groq.models._groq_profiles` cites each rule. Where
+error body. `RULE_EVIDENCE` in `pydantic_ai_groq.models.groq._profiles` cites each rule. Where
 Groq's exact wording was never recorded the message says the same thing in Groq's style; the
 status, `type` and `param` are what Groq sends (see docs/testing.md).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic_ai_groq.models._groq_profiles import (
+from pydantic_ai_groq.models.groq._profiles import (
     OTHER,
     REASONING_FORMAT_UNSUPPORTED,
     REASONING_FORMATS,

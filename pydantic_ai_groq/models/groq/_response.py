@@ -2,8 +2,8 @@
 
 Bodies and chunks are validated by pydantic-core against lean `TypedDict`s of the fields we map
 (one `TypeAdapter` each, built at import), so a value of the wrong type is refused with its field
-and value named (`_groq_errors.unreadable`) instead of failing somewhere later. The streamed
-answer is read chunk by chunk in `_groq_sse`.
+and value named (`_errors.unreadable`) instead of failing somewhere later. The streamed
+answer is read chunk by chunk in `_sse`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import pydantic
 import pydantic_core
 from typing_extensions import Required, TypedDict
 
-from .._response_parts import wire_tool_args
-from .._think_tags import split_think_tags
-from ..exceptions import UnexpectedModelBehavior
-from ..messages import (
+from ..._response_parts import wire_tool_args
+from ...exceptions import UnexpectedModelBehavior
+from ...messages import (
     BuiltinToolCallPart,
     BuiltinToolReturnPart,
     FinishReason,
@@ -30,12 +29,12 @@ from ..messages import (
     ToolCallPart,
     generate_tool_call_id,
 )
-from ..rate_limit import parse_rate_limit_headers
-from ..usage import RequestUsage
-from ._groq_errors import (
+from ...usage import RequestUsage
+from ._errors import (
     unreadable,
 )
-from ._groq_profiles import profile_for
+from ._profiles import profile_for
+from ._think_tags import split_think_tags
 
 __all__ = (
     'CHUNK',
@@ -176,14 +175,14 @@ CHUNK = pydantic.TypeAdapter(Chunk)
 
 
 def process_response(
-    data: bytes | object, model_name: str, headers: Mapping[str, str], *, think_tags: bool = False
+    data: bytes | object, model_name: str, rate_limit: Mapping[str, float], *, think_tags: bool = False
 ) -> ModelResponse:
     """A non-streamed chat completion as a `ModelResponse`.
 
     Args:
         data: The body: its bytes, or its parsed JSON.
         model_name: The model asked for (the body's `model` wins).
-        headers: The response headers (for rate limits).
+        rate_limit: The response's parsed `x-ratelimit-*` headers (`parse_rate_limit_headers`).
         think_tags: Split a leading `<think>` block out of the content (see `content_has_think_tags`).
 
     Raises:
@@ -205,7 +204,7 @@ def process_response(
         )
     choice = body['choices'][0]
     message = choice['message']
-    details = response_details(body, headers)
+    details = response_details(body, rate_limit)
     x_groq = body.get('x_groq') or {}
     usage = map_usage(body.get('usage'), x_groq.get('usage'), details)
     if annotations := message.get('annotations'):
@@ -294,8 +293,8 @@ def timestamp(created: object) -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-def response_details(data: _CompletionFields, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Groq extras: request id, service tier, fingerprint, and the parsed rate-limit headers."""
+def response_details(data: _CompletionFields, rate_limit: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Groq extras: request id, service tier, fingerprint, and the rate-limit headers (parsed by the sender)."""
     details: dict[str, Any] = {}
     x_groq = data.get('x_groq')
     if x_groq and (request_id := x_groq.get('id')):
@@ -304,8 +303,8 @@ def response_details(data: _CompletionFields, headers: Mapping[str, str] | None 
         details['service_tier'] = service_tier
     if fingerprint := data.get('system_fingerprint'):
         details['system_fingerprint'] = fingerprint
-    if headers is not None and (rate_limit := parse_rate_limit_headers(headers)):
-        details['rate_limit'] = rate_limit
+    if rate_limit:
+        details['rate_limit'] = dict(rate_limit)
     return details
 
 

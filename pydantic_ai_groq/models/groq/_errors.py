@@ -1,11 +1,11 @@
 """Groq's errors as ours: the one place where `groq` SDK and httpx exceptions, and error bodies, are mapped.
 
 Chat requests (`GroqModel`), streamed chunks (`GroqStreamedResponse`) and the model list
-(`_groq_catalogue`) all raise through here, so one failure reads the same wherever it happens:
+(`_catalogue`) all raise through here, so one failure reads the same wherever it happens:
 an error status is a `ModelHTTPError` (its `kind` and `retry_after` read from the status and
 headers), a timeout or lost connection a `ModelAPIError`, a body that does not decode as its
 `Content-Encoding` says an `UnexpectedModelBehavior`, and so is a body or chunk that does not fit
-the wire shapes of `_groq_response` (`unreadable` names the field, its value and what was expected).
+the wire shapes of `_response` (`unreadable` names the field, its value and what was expected).
 A generation Groq's own validation rejected (`RECOVERABLE_ERRORS`) becomes a response to retry.
 """
 
@@ -19,12 +19,14 @@ import httpx
 import pydantic
 import pydantic_core
 
-from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, error_object
-from ..messages import ModelResponse, ModelResponsePart, TextPart, ToolCallPart
-from ..rate_limit import parse_rate_limit_headers
+from ...exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior, error_object
+from ...messages import ModelResponse, ModelResponsePart, TextPart, ToolCallPart
+from ._headers import parse_rate_limit_headers
+from ._log import logger
 
 __all__ = (
     'RECOVERABLE_ERRORS',
+    'RECOVERED_LOG',
     'error_event_body',
     'failed_generation_parts',
     'failed_generation_response',
@@ -37,6 +39,9 @@ __all__ = (
 
 RECOVERABLE_ERRORS = frozenset({'tool_use_failed', 'json_validate_failed'})
 """Groq's error codes for a generation its own validation rejected: the model can be asked to retry."""
+
+RECOVERED_LOG = '%s from Groq for %s: the failed generation goes back to the agent to retry'
+"""The INFO line for a recovered generation (its code and model; never the generation, which may quote the prompt)."""
 
 
 def http_error(response: httpx.Response, model_name: str, hint: str | None = None) -> ModelHTTPError:
@@ -162,6 +167,7 @@ def failed_generation_response(error: ModelHTTPError) -> ModelResponse:
     `provider_details['error']`, so the agent answers with a retry prompt.
     """
     found = error_object(error.body) or {}
+    logger.info(RECOVERED_LOG, error.error_code, error.model_name)
     details: dict[str, Any] = {'error': found}
     if rate_limit := parse_rate_limit_headers(error.headers):
         details['rate_limit'] = rate_limit

@@ -3,7 +3,7 @@
 `ModelCatalogue.fetch(client)` asks `GET /openai/v1/models` (only when the user lists models, or
 after Groq answered 404 for a model) and caches the answer per client; `get` falls back to
 `KNOWN_MODELS` when the API cannot be reached. `close_names` and `replacement_for` turn that
-into helpful errors ("did you mean ...?", "decommissioned, use ..."); `_groq_capacity` reads
+into helpful errors ("did you mean ...?", "decommissioned, use ..."); `_capacity` reads
 context windows and completion limits from it.
 
 Sources (Groq's public documentation pages, read 2026-11-22):
@@ -22,7 +22,7 @@ Sources (Groq's public documentation pages, read 2026-11-22):
   committed-spend contract are not affected": those ids stay in `KNOWN_MODELS` with `active=False`,
   and an enterprise key's live catalogue says `active: true`.
 
-Errors of `fetch_models` are mapped as chat errors are, by `_groq_errors`.
+Errors of `fetch_models` are mapped as chat errors are, by `_errors`; fetches and their failures are logged (`_log`).
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ import groq
 import httpx
 import pydantic_core
 
-from ..exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
-from ._groq_errors import http_error, request_error
+from ...exceptions import ModelAPIError, ModelHTTPError, UnexpectedModelBehavior
+from ._errors import http_error, request_error
+from ._log import logger
 
 __all__ = (
     'KEPT_FOR_ENTERPRISE',
@@ -239,12 +240,19 @@ async def fetch_models(
         ModelAPIError: Groq could not be reached, or did not answer in time.
         UnexpectedModelBehavior: The answer is not a model list.
     """
-    response = await _get(client, MODELS_PATH, _LIST_NAME, timeout, max_retries)
-    data = _json(response, 'model list')
-    items: object = cast(dict[str, Any], data).get('data') if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise UnexpectedModelBehavior('Groq sent a model list without a "data" list', response.text)
-    return [info for item in cast(list[object], items) if (info := _parse_model(item)) is not None]
+    logger.debug('Fetching the model list from %s', client.base_url)
+    try:
+        response = await _get(client, MODELS_PATH, _LIST_NAME, timeout, max_retries)
+        data = _json(response, 'model list')
+        items: object = cast(dict[str, Any], data).get('data') if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise UnexpectedModelBehavior('Groq sent a model list without a "data" list', response.text)
+    except (ModelAPIError, ModelHTTPError, UnexpectedModelBehavior) as e:
+        logger.info('Fetching the model list from %s failed: %s', client.base_url, e)
+        raise
+    models = [info for item in cast(list[object], items) if (info := _parse_model(item)) is not None]
+    logger.debug('Groq listed %d models', len(models))
+    return models
 
 
 # --- the per-client catalogue ---------------------------------------------------------------
@@ -344,6 +352,9 @@ class ModelCatalogue:
             try:
                 models = await self.fetch(client, timeout=self._timeout, max_retries=0, key=key)
             except (ModelAPIError, ModelHTTPError, UnexpectedModelBehavior):
+                logger.info(
+                    'No model list from Groq: using the built-in table (asking again in %gs)', self._retry_after
+                )
                 self._failed_at[slot] = self._clock()
             else:
                 return {info.id: info for info in models}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import ssl
 import sys
 import threading
@@ -27,9 +28,9 @@ from typing import Any
 import groq
 import httpx
 
-from ..exceptions import UserError
+from ...exceptions import UserError
 
-__all__ = ('GivenClient', 'OwnClients', 'default_http_client')
+__all__ = ('GivenClient', 'OwnClients', 'default_http_client', 'make_client')
 
 
 _Entry = tuple[groq.AsyncGroq, AsyncGenerator[None]]
@@ -169,3 +170,44 @@ async def _start_unless_closed(closer: AsyncGenerator[None], loop: asyncio.Abstr
         await anext(closer)
     finally:
         sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+
+def make_client(
+    api_key: str | None,
+    base_url: str | None,
+    groq_client: groq.AsyncGroq | None,
+    http_client: httpx.AsyncClient | None,
+    max_retries: int | None,
+) -> groq.AsyncGroq:
+    """The client a `GroqModel` is configured with: the given one, else one built from a key and URL.
+
+    Raises:
+        UserError: When `groq_client` comes with other client arguments, or no API key can be found.
+    """
+    if groq_client is not None:
+        conflicting = [
+            name
+            for name, value in (
+                ('api_key', api_key),
+                ('base_url', base_url),
+                ('http_client', http_client),
+                ('max_retries', max_retries),
+            )
+            if value is not None
+        ]
+        if conflicting:
+            raise UserError(
+                f'GroqModel got groq_client and {", ".join(conflicting)}: configure the client itself, '
+                'or pass api_key/base_url/http_client/max_retries without groq_client.'
+            )
+        return groq_client
+    api_key = api_key or os.environ.get('GROQ_API_KEY')
+    if not api_key:
+        raise UserError(
+            'No Groq API key: set the GROQ_API_KEY environment variable, or pass api_key= or groq_client= to GroqModel.'
+        )
+    base_url = base_url or os.environ.get('GROQ_BASE_URL') or None
+    kwargs: dict[str, Any] = {} if max_retries is None else {'max_retries': max_retries}
+    if http_client is None:
+        http_client = default_http_client()
+    return groq.AsyncGroq(api_key=api_key, base_url=base_url, http_client=http_client, **kwargs)

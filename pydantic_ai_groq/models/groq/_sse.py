@@ -1,7 +1,7 @@
 """A streamed chat completion: server-sent events decoded, each chunk validated and mapped to part events.
 
 `GroqStreamedResponse` reads the HTTP stream through `SSEDecoder`, validates each chunk against
-the wire shape of `_groq_response` and feeds the parts manager. `SSEDecoder` reads events as the
+the wire shape of `_response` and feeds the parts manager. `SSEDecoder` reads events as the
 WHATWG HTML spec's "event stream interpretation" reads them.
 
 The `groq` SDK's own reader (`groq._streaming.SSEDecoder`) follows the same spec; the test
@@ -23,7 +23,7 @@ so one long line costs time linear in its length.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, cast
 
@@ -31,20 +31,21 @@ import httpx
 import pydantic
 import pydantic_core
 
-from .._think_tags import Segment, ThinkTagSplitter
-from ..exceptions import UnexpectedModelBehavior, error_object
-from ..messages import ModelResponseStreamEvent, TextPart, ToolCallPart
-from ..rate_limit import parse_rate_limit_headers
-from . import StreamedResponse
-from ._groq_errors import (
+from ...exceptions import UnexpectedModelBehavior, error_object
+from ...messages import ModelResponseStreamEvent, TextPart, ToolCallPart
+from .. import StreamedResponse
+from ._errors import (
     RECOVERABLE_ERRORS,
+    RECOVERED_LOG,
     error_event_body,
     failed_generation_parts,
     in_stream_http_error,
     stream_read_error,
     unreadable,
 )
-from ._groq_response import (
+from ._headers import parse_rate_limit_headers
+from ._log import logger
+from ._response import (
     CHUNK,
     FINISH_REASONS,
     Chunk,
@@ -55,6 +56,7 @@ from ._groq_response import (
     response_details,
     timestamp,
 )
+from ._think_tags import Segment, ThinkTagSplitter
 
 __all__ = ('MAX_LINE_BYTES', 'GroqStreamedResponse', 'SSEDecoder', 'ServerSentEvent')
 
@@ -190,9 +192,22 @@ class GroqStreamedResponse(StreamedResponse):
     `finish_reason='error'` and the failed generation as parts, for the agent to retry. A
     stream that ends before the response is complete raises `UnexpectedModelBehavior`.
     `get()` always returns everything received.
+
+    Args:
+        model_name: The model asked for.
+        response: The streamed HTTP response.
+        rate_limit: Its parsed `x-ratelimit-*` headers, when the sender has them (else they are parsed here).
+        think_tags: Split a leading `<think>` block out of the content (see `content_has_think_tags`).
     """
 
-    def __init__(self, model_name: str, response: httpx.Response, *, think_tags: bool = False) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        response: httpx.Response,
+        rate_limit: Mapping[str, float] | None = None,
+        *,
+        think_tags: bool = False,
+    ) -> None:
         super().__init__(model_name, datetime.now(tz=timezone.utc))
         self._requested_model = model_name
         self._response = response
@@ -200,8 +215,10 @@ class GroqStreamedResponse(StreamedResponse):
         self._think_splitter = ThinkTagSplitter() if think_tags else None
         self._content_started = False
         self._executed_seen: set[object] = set()
-        if rate_limit := parse_rate_limit_headers(response.headers):
-            self.provider_details['rate_limit'] = rate_limit
+        if rate_limit is None:
+            rate_limit = parse_rate_limit_headers(response.headers)
+        if rate_limit:
+            self.provider_details['rate_limit'] = dict(rate_limit)
 
     async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
         # One generator reads bytes, decodes events and maps chunks: no layers per chunk.
@@ -359,6 +376,7 @@ class GroqStreamedResponse(StreamedResponse):
         error = error_object(body)
         self.finish_reason = 'error'
         if error and error.get('code') in RECOVERABLE_ERRORS:
+            logger.info(RECOVERED_LOG, error['code'], self._requested_model)
             self.provider_details['error'] = error
             generated = failed_generation_parts(error.get('failed_generation'))
             for index, part in enumerate(generated):

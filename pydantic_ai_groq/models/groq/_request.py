@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from .._strict_schema import strict_schema_or_none
-from ..builtin_tools import AbstractBuiltinTool, WebSearchTool, WolframAlphaTool
-from ..exceptions import UserError
-from ..messages import (
+from ..._strict_schema import strict_schema_or_none
+from ...builtin_tools import AbstractBuiltinTool, WebSearchTool, WolframAlphaTool
+from ...exceptions import UserError
+from ...messages import (
     BinaryContent,
     BuiltinToolCallPart,
     BuiltinToolReturnPart,
@@ -27,10 +27,10 @@ from ..messages import (
     UserPromptPart,
     generate_tool_call_id,
 )
-from ..tools import ToolDefinition
-from . import ModelRequestParameters
-from ._groq_catalogue import KNOWN_MODELS
-from ._groq_profiles import GroqModelProfile, check_reasoning_settings, profile_for
+from ...tools import ToolDefinition
+from .. import ModelRequestParameters
+from ._catalogue import KNOWN_MODELS
+from ._profiles import GroqModelProfile, check_reasoning_settings, profile_for
 
 __all__ = ('build_body', 'map_documents', 'map_messages')
 
@@ -286,7 +286,7 @@ def map_messages(
 
     The newest request's instructions go in a `system` message after the leading system
     prompts. Thinking is sent back as the model family takes it (see `thinking_round_trip`
-    in `_groq_profiles`); server-side tool parts stay in the history only.
+    in `_profiles`); server-side tool parts stay in the history only.
     """
     round_trip = profile.thinking_round_trip if profile is not None else 'drop'
     vision_model = None if profile is None or profile.vision else model_name

@@ -73,7 +73,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ..exceptions import UserError
+from ...exceptions import UserError
 
 __all__ = (
     'BUILTIN_TOOL_KINDS',
