@@ -19,7 +19,8 @@ import httpx
 import pydantic_core
 
 from pydantic_ai_groq import ModelRequest, ModelRequestParameters, ModelResponse
-from pydantic_ai_groq.models.groq import CHAT_COMPLETIONS_PATH, GroqModel
+from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.models.groq._send import CHAT_COMPLETIONS_PATH
 
 from ._harness import BenchmarkError, Options, PairResult, Row, Target, check_equal, time_pair
 from ._transport import make_client
