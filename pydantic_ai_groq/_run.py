@@ -46,8 +46,8 @@ from .usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
     from ._function_schema import FunctionSchema
-    from ._instrumentation_run import RunTelemetry
     from .instrumentation import InstrumentationSettings
+    from .instrumentation._run import RunTelemetry
 
 __all__ = ('AgentRun', 'AgentStreamEvent', 'EndStrategy', 'OutputValidator', 'SystemPromptFunc', 'capture_run_messages')
 
@@ -220,7 +220,7 @@ class AgentRun(Generic[AgentDepsT]):
         self._expected_output = output_schema.expected if in_instructions else None
         self.telemetry: RunTelemetry | None = None
         if instrumentation is not None:
-            from ._instrumentation_run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
+            from .instrumentation._run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
 
             self.telemetry = RunTelemetry(instrumentation, model, agent_name)
 
