@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,17 @@ def groq_url() -> Iterator[str]:
     # The examples call GroqModel(...) without arguments: the key and URL come from the environment.
     with GroqEmulator().serve() as base_url:
         yield base_url
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    # Examples configure logging as a program would; the tests after them must not inherit it.
+    loggers = (logging.getLogger(), logging.getLogger('pydantic_ai_groq'))
+    saved = [(logger, logger.level, logger.handlers[:]) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 @pytest.mark.parametrize(('path', 'line', 'code'), list(_examples()))
