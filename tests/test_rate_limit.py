@@ -258,7 +258,9 @@ async def test_limiter_logs_each_wait_with_its_length_and_the_limit_that_holds_i
         await limiter.acquire(95)  # 10 tokens in the window, 95 more would pass 100
         limiter.backoff(3)
         await limiter.acquire()
-    assert clock.slept == [10, 10, 3]
+        limiter.backoff(30)
+        await limiter.acquire(95)  # the window holds it 7 s, the pause longer: the pause is named
+    assert clock.slept == [10, 10, 3, 30]
     assert rate_limit_lines(caplog) == [
         (logging.DEBUG, 'Waiting 10 s before sending: 2 requests sent in the last 10 s (limit 2)'),
         (
@@ -267,6 +269,8 @@ async def test_limiter_logs_each_wait_with_its_length_and_the_limit_that_holds_i
         ),
         (logging.INFO, 'Pausing requests for 3 s: 429 with retry-after 3 s'),
         (logging.DEBUG, 'Waiting 3 s before sending: paused: 429 with retry-after 3 s'),
+        (logging.INFO, 'Pausing requests for 30 s: 429 with retry-after 30 s'),
+        (logging.DEBUG, 'Waiting 30 s before sending: paused: 429 with retry-after 30 s'),
     ]
 
 
