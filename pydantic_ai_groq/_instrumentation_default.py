@@ -1,7 +1,8 @@
 """The instrumentation's one global setting: what `instrument_all()` chose for agents not told otherwise.
 
-It lives apart from `instrumentation` so that `Agent` can read it on every run without importing
-OpenTelemetry, which only instrumented programs pay for.
+It lives outside the `instrumentation` package so that `Agent` can read it on every run without
+importing OpenTelemetry, which only instrumented programs pay for: importing any module of a package
+runs the package's `__init__`, and `instrumentation/__init__.py` imports OpenTelemetry.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -46,8 +47,8 @@ from .usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
     from ._function_schema import FunctionSchema
-    from ._instrumentation_run import RunTelemetry
     from .instrumentation import InstrumentationSettings
+    from .instrumentation._run import RunTelemetry
 
 __all__ = ('AgentRun', 'AgentStreamEvent', 'EndStrategy', 'OutputValidator', 'SystemPromptFunc', 'capture_run_messages')
 
@@ -67,6 +68,9 @@ NOT_EXECUTED = 'Tool not executed - a final result was already processed.'
 FINAL_RESULT_PROCESSED = 'Final result processed.'
 OUTPUT_TOOL_NOT_USED = 'Output tool not used - a final result was already processed.'
 EMPTY_RESPONSE = 'Responses without text or tool calls are not permitted; answer or call a tool.'
+
+# Named after the public module: the run loop is the agent's, whichever private module holds it.
+_logger = logging.getLogger('pydantic_ai_groq.agent')
 
 
 @dataclass
@@ -220,7 +224,7 @@ class AgentRun(Generic[AgentDepsT]):
         self._expected_output = output_schema.expected if in_instructions else None
         self.telemetry: RunTelemetry | None = None
         if instrumentation is not None:
-            from ._instrumentation_run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
+            from .instrumentation._run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
 
             self.telemetry = RunTelemetry(instrumentation, model, agent_name)
 
@@ -325,13 +329,15 @@ class AgentRun(Generic[AgentDepsT]):
                 yield event
             return
         if response.finish_reason == 'error':
-            self._output_failed(RetryPromptPart(self._rejected_message(response)), parts)
+            error: dict[str, Any] = (response.provider_details or {}).get('error') or {}
+            reason = f'API error {error.get("code") or "unknown"}'  # Groq's code, never its message or the generation
+            self._output_failed(RetryPromptPart(self._rejected_message(response)), parts, reason=reason)
             return
         text = response.text
         if text:
             await self._handle_text(text, parts)
             return
-        self._output_failed(RetryPromptPart(EMPTY_RESPONSE), parts)
+        self._output_failed(RetryPromptPart(EMPTY_RESPONSE), parts, reason='empty response')
 
     def _rejected_message(self, response: ModelResponse) -> str:
         """The retry prompt for a generation the API rejected (e.g. Groq's `tool_use_failed`)."""
@@ -418,6 +424,7 @@ class AgentRun(Generic[AgentDepsT]):
         parts: list[ModelRequestPart],
         output: ObjectOutput | None = None,
         cause: ModelRetry | pydantic.ValidationError | None = None,
+        reason: str = 'no valid output',
     ) -> None:
         limit = self._output_limit(output)
         if self._output_failure_step != self.ctx.run_step:
@@ -428,6 +435,10 @@ class AgentRun(Generic[AgentDepsT]):
             raise UnexpectedModelBehavior(
                 f'Exceeded maximum output retries ({limit}); the last problem was: {problem}'
             ) from cause
+        if cause is not None:
+            reason = 'ModelRetry from an output validator' if isinstance(cause, ModelRetry) else 'validation failed'
+        tool = f' of tool {retry.tool_name!r}' if retry.tool_name else ''
+        _logger.debug('Retrying the output%s (%s): retry %d of %d', tool, reason, self._output_failures, limit)
         parts.append(retry)
 
     async def _handle_tool_calls(
@@ -511,6 +522,9 @@ class AgentRun(Generic[AgentDepsT]):
                 raise UnexpectedModelBehavior(
                     f'Tool {name!r} exceeded its retry limit of {failure.max_retries}; the last error was: {problem}'
                 ) from failure.cause
+            cause = failure.cause
+            kind = 'ModelRetry' if isinstance(cause, ModelRetry) else 'invalid arguments' if cause else 'unknown tool'
+            _logger.debug('Retrying tool %r (%s): retry %d of %d', name, kind, failures, failure.max_retries)
 
     async def _run_tools(self, calls: list[ToolCallPart]) -> list[ToolReturnPart | RetryPromptPart]:
         if len(calls) == 1:

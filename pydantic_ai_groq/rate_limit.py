@@ -15,6 +15,7 @@ model = GroqModel('llama-3.3-70b-versatile', rate_limit=limiter)
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from collections.abc import Mapping
@@ -28,6 +29,8 @@ __all__ = ('DEFAULT_MAX_WAIT', 'GroqRateLimiter')
 DEFAULT_MAX_WAIT = 60.0
 """The longest wait one server-sent `retry-after` or `x-ratelimit-reset-*` may impose by default (the groq
 SDK caps its own retries' waits at 60 s too); `GroqModelSettings.groq_max_retry_wait` changes it."""
+
+_logger = logging.getLogger(__name__)
 
 
 class GroqRateLimiter:
@@ -66,6 +69,7 @@ class GroqRateLimiter:
         self._sent: deque[tuple[float, int]] = deque()  # (time sent, tokens) within the window
         self._tokens_in_window = 0
         self._paused_until = -math.inf
+        self._pause_reason = ''
         self._lock = anyio.Lock()
         self.waited = 0.0
         """Seconds spent waiting in `acquire`, summed over all requests (for monitoring)."""
@@ -79,12 +83,14 @@ class GroqRateLimiter:
         while self._sent and self._sent[0][0] <= now - self.window:
             self._tokens_in_window -= self._sent.popleft()[1]
 
-    def _delay(self, now: float, tokens: int) -> float:
+    def _delay(self, now: float, tokens: int) -> tuple[float, str]:
+        """How long a request of `tokens` must wait, and which limit holds it: `pause`, `requests` or `tokens`."""
         self._forget_old(now)
-        delay = max(0.0, self._paused_until - now)
+        delay, limit = max(0.0, self._paused_until - now), 'pause'
         if self.requests_per_minute is not None and len(self._sent) >= self.requests_per_minute:
             oldest_needed = self._sent[len(self._sent) - self.requests_per_minute][0]
-            delay = max(delay, oldest_needed + self.window - now)
+            if (wait := oldest_needed + self.window - now) > delay:
+                delay, limit = wait, 'requests'
         if self.tokens_per_minute is not None and self._sent:
             budget = self.tokens_per_minute - min(tokens, self.tokens_per_minute)
             excess = self._tokens_in_window - budget
@@ -92,8 +98,20 @@ class GroqRateLimiter:
                 if excess <= 0:
                     break
                 excess -= sent_tokens
-                delay = max(delay, sent_at + self.window - now)
-        return delay
+                if (wait := sent_at + self.window - now) > delay:
+                    delay, limit = wait, 'tokens'
+        return delay, limit
+
+    def _wait_reason(self, limit: str, tokens: int) -> str:
+        """Why a request waits, for the log line."""
+        if limit == 'requests':
+            return f'{len(self._sent)} requests sent in the last {self.window:g} s (limit {self.requests_per_minute})'
+        if limit == 'tokens':
+            return (
+                f'{self._tokens_in_window} tokens sent in the last {self.window:g} s and this request needs'
+                f' about {tokens} (limit {self.tokens_per_minute})'
+            )
+        return f'paused: {self._pause_reason}'
 
     async def acquire(self, tokens: int = 0, *, deadline: float | None = None) -> None:
         """Wait until a request of about `tokens` tokens may be sent, and count it as sent.
@@ -108,13 +126,14 @@ class GroqRateLimiter:
         async with self._lock:  # first come, first served
             while True:
                 now = self.clock.now()
-                delay = self._delay(now, tokens)
+                delay, limit = self._delay(now, tokens)
                 if delay <= 0:
                     self._sent.append((now, tokens))
                     self._tokens_in_window += tokens
                     return
                 if deadline is not None and now + delay > deadline:
                     raise TimeoutError(f'the rate limit allows the next request in {delay:.3g}s, past the deadline')
+                _logger.debug('Waiting %.3g s before sending: %s', delay, self._wait_reason(limit, tokens))
                 self.waited += delay
                 await self.clock.sleep(delay)
 
@@ -127,7 +146,7 @@ class GroqRateLimiter:
         """
         for remaining, reset in (('remaining_requests', 'reset_requests'), ('remaining_tokens', 'reset_tokens')):
             if rate_limit.get(remaining) == 0 and (seconds := rate_limit.get(reset)):
-                self._pause(seconds, max_pause)
+                self._pause(seconds, max_pause, f'{remaining} is 0, reset in {seconds:g} s')
 
     def backoff(self, retry_after: float | None, *, max_pause: float = DEFAULT_MAX_WAIT) -> None:
         """After a 429: hold every request for `retry_after` seconds (one window when unknown).
@@ -136,10 +155,18 @@ class GroqRateLimiter:
             retry_after: The 429's `retry-after` in seconds, or `None`.
             max_pause: The longest pause, in seconds.
         """
-        self._pause(self.window if retry_after is None else retry_after, max_pause)
+        if retry_after is None:
+            self._pause(self.window, max_pause, f'429 without retry-after, one window of {self.window:g} s')
+        else:
+            self._pause(retry_after, max_pause, f'429 with retry-after {retry_after:g} s')
 
-    def _pause(self, seconds: float, max_pause: float) -> None:
+    def _pause(self, seconds: float, max_pause: float, reason: str) -> None:
         # A NaN, negative or infinite wait from a server must never stop requests for good.
         if not seconds >= 0:
             return
-        self._paused_until = max(self._paused_until, self.clock.now() + min(seconds, max_pause))
+        until = self.clock.now() + min(seconds, max_pause)
+        if until <= self._paused_until:
+            return  # an earlier pause already holds requests at least as long
+        self._paused_until = until
+        self._pause_reason = reason + (f' (capped at {max_pause:g} s)' if seconds > max_pause else '')
+        _logger.info('Pausing requests for %.3g s: %s', min(seconds, max_pause), self._pause_reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,17 @@ def groq_url() -> Iterator[str]:
         yield base_url
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    # Examples configure logging as a program would; the tests after them must not inherit it.
+    loggers = (logging.getLogger(), logging.getLogger('pydantic_ai_groq'))
+    saved = [(logger, logger.level, logger.handlers[:]) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
 @pytest.mark.parametrize(('path', 'line', 'code'), list(_examples()))
 def test_example_runs(path: Path, line: int, code: str, groq_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv('GROQ_API_KEY', 'docs-example-key')
@@ -44,3 +56,25 @@ def test_example_runs(path: Path, line: int, code: str, groq_url: str, monkeypat
 
 def test_there_are_examples():
     assert len(list(_examples())) >= 15
+
+
+def _public_modules() -> set[str]:
+    """The package's modules whose dotted names have no part with a leading `_`, found on disk."""
+    package = ROOT / 'pydantic_ai_groq'
+    modules: set[str] = set()
+    for path in package.rglob('*.py'):
+        parts = path.relative_to(package).with_suffix('').parts
+        parts = parts[:-1] if parts[-1] == '__init__' else parts
+        if parts and not any(part.startswith('_') for part in parts):
+            modules.add('.'.join(parts))
+    return modules
+
+
+def test_every_public_module_has_an_api_page_in_the_nav():
+    modules = _public_modules()
+    assert {'agent', 'instrumentation', 'models.groq', 'testing', 'cli'} <= modules
+    nav = (ROOT / 'mkdocs.yml').read_text()
+    for module in sorted(modules):
+        page = ROOT / 'docs' / 'api' / f'{module}.md'
+        assert page.read_text().startswith(f'::: pydantic_ai_groq.{module}\n'), module
+        assert f'api/{module}.md' in nav, module

@@ -50,7 +50,9 @@ from pydantic_ai_groq import (
     UserPromptPart,
     instrument_all,
 )
-from pydantic_ai_groq._instrumentation_semconv import (
+from pydantic_ai_groq.direct import model_request
+from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError
+from pydantic_ai_groq.instrumentation._semconv import (
     error_type,
     input_messages,
     model_attributes,
@@ -58,8 +60,6 @@ from pydantic_ai_groq._instrumentation_semconv import (
     rejected_error_type,
     system_instructions,
 )
-from pydantic_ai_groq.direct import model_request
-from pydantic_ai_groq.exceptions import ModelAPIError, ModelHTTPError
 from pydantic_ai_groq.messages import ModelMessage, ModelResponseStreamEvent
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply, ToolCallReply, Usage
@@ -943,7 +943,7 @@ async def test_instrument_all_and_the_global_providers(
 
 
 async def test_off_means_no_tracer_at_all(emulator: GroqEmulator, model: GroqModel, monkeypatch: pytest.MonkeyPatch):
-    import pydantic_ai_groq._instrumentation_run as instrumentation_run
+    import pydantic_ai_groq.instrumentation._run as instrumentation_run
 
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError('instrumentation was used by an agent that is not instrumented')

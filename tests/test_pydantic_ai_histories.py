@@ -15,8 +15,8 @@ import pytest
 from pydantic_core import ErrorDetails
 
 from pydantic_ai_groq import Agent
-from pydantic_ai_groq._instrumentation_semconv import input_messages
 from pydantic_ai_groq.exceptions import UserError
+from pydantic_ai_groq.instrumentation._semconv import input_messages
 from pydantic_ai_groq.messages import (
     AudioUrl,
     BinaryContent,

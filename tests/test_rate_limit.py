@@ -240,3 +240,74 @@ async def test_the_timeout_covers_the_wait_for_the_limiter():
     assert (clock.slept, emulator.served_count) == ([], 1)  # failed at once, nothing sent
     await model.request(PROMPT, {'timeout': 100}, PARAMS)
     assert (clock.slept, emulator.served_count) == ([60], 2)
+
+
+# --- log lines ----------------------------------------------------------------------------------
+
+
+def rate_limit_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == 'pydantic_ai_groq.rate_limit']
+
+
+async def test_limiter_logs_each_wait_with_its_length_and_the_limit_that_holds_it(caplog: pytest.LogCaptureFixture):
+    clock = VirtualClock()
+    limiter = GroqRateLimiter(requests_per_minute=2, tokens_per_minute=100, window=10, clock=clock)
+    with caplog.at_level(logging.DEBUG, logger='pydantic_ai_groq.rate_limit'):
+        await limiter.acquire(10)
+        await limiter.acquire(10)
+        await limiter.acquire(10)  # a third request in one window: waits for the first to leave it
+        await limiter.acquire(95)  # 10 tokens in the window, 95 more would pass 100
+        limiter.backoff(3)
+        await limiter.acquire()
+        limiter.backoff(30)
+        await limiter.acquire(95)  # the window holds it 7 s, the pause longer: the pause is named
+    assert clock.slept == [10, 10, 3, 30]
+    assert rate_limit_lines(caplog) == [
+        (logging.DEBUG, 'Waiting 10 s before sending: 2 requests sent in the last 10 s (limit 2)'),
+        (
+            logging.DEBUG,
+            'Waiting 10 s before sending: 10 tokens sent in the last 10 s and this request needs about 95 (limit 100)',
+        ),
+        (logging.INFO, 'Pausing requests for 3 s: 429 with retry-after 3 s'),
+        (logging.DEBUG, 'Waiting 3 s before sending: paused: 429 with retry-after 3 s'),
+        (logging.INFO, 'Pausing requests for 30 s: 429 with retry-after 30 s'),
+        (logging.DEBUG, 'Waiting 30 s before sending: paused: 429 with retry-after 30 s'),
+    ]
+
+
+def test_limiter_logs_pauses_at_info_when_they_hold_requests_longer(caplog: pytest.LogCaptureFixture):
+    limiter = GroqRateLimiter(window=20, clock=VirtualClock())
+    with caplog.at_level(logging.INFO, logger='pydantic_ai_groq.rate_limit'):
+        limiter.update({'remaining_tokens': 0, 'reset_tokens': 7.66, 'remaining_requests': 9, 'reset_requests': 50})
+        limiter.update({'remaining_requests': 0, 'reset_requests': 2})  # within the pause already held: no line
+        limiter.backoff(math.nan)  # ignored
+        limiter.backoff(None)
+        limiter.backoff(3600)
+    assert rate_limit_lines(caplog) == [
+        (logging.INFO, 'Pausing requests for 7.66 s: remaining_tokens is 0, reset in 7.66 s'),
+        (logging.INFO, 'Pausing requests for 20 s: 429 without retry-after, one window of 20 s'),
+        (logging.INFO, 'Pausing requests for 60 s: 429 with retry-after 3600 s (capped at 60 s)'),
+    ]
+
+
+async def test_a_429_through_the_model_logs_the_pause_and_the_wait_but_never_the_key_or_prompt(
+    caplog: pytest.LogCaptureFixture,
+):
+    api_key = 'gsk_test_0123456789_this_key_must_never_be_logged'
+    prompt = [ModelRequest.user_text_prompt('SECRET-prompt-do-not-log')]
+    clock = VirtualClock()
+    emulator = GroqEmulator([ErrorReply(429, headers={'retry-after': '7'}), Reply(text='ok')], api_key=api_key)
+    model = GroqModel(
+        'llama-3.3-70b-versatile', groq_client=emulator.client(api_key=api_key), rate_limit=GroqRateLimiter(clock=clock)
+    )
+    with caplog.at_level(logging.DEBUG, logger='pydantic_ai_groq'):
+        with pytest.raises(ModelHTTPError):
+            await model.request(prompt, None, PARAMS)
+        await model.request(prompt, None, PARAMS)
+    assert clock.slept == [7]
+    assert rate_limit_lines(caplog) == [
+        (logging.INFO, 'Pausing requests for 7 s: 429 with retry-after 7 s'),
+        (logging.DEBUG, 'Waiting 7 s before sending: paused: 429 with retry-after 7 s'),
+    ]
+    ours = ' '.join(r.getMessage() for r in caplog.records if r.name.startswith('pydantic_ai_groq'))
+    assert api_key not in ours and 'SECRET' not in ours

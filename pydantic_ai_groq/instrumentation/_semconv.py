@@ -22,9 +22,9 @@ import pydantic_core
 from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from ._function_schema import describe_validation_errors
-from .exceptions import ModelAPIError, ModelHTTPError
-from .messages import (
+from .._function_schema import describe_validation_errors
+from ..exceptions import ModelAPIError, ModelHTTPError
+from ..messages import (
     BinaryContent,
     BuiltinToolCallPart,
     BuiltinToolReturnPart,
@@ -41,7 +41,7 @@ from .messages import (
     UserContent,
     UserPromptPart,
 )
-from .models import Model
+from ..models import Model
 
 __all__ = (
     'DURATION_BUCKETS',

@@ -15,7 +15,10 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
-from ._instrumentation_semconv import (
+from ..messages import ModelResponse, ToolCallPart
+from ..models import Model
+from . import InstrumentationSettings, InstrumentedModel
+from ._semconv import (
     Attributes,
     input_messages,
     json_text,
@@ -24,12 +27,9 @@ from ._instrumentation_semconv import (
     record_error,
     system_instructions,
 )
-from .instrumentation import InstrumentationSettings, InstrumentedModel
-from .messages import ModelResponse, ToolCallPart
-from .models import Model
 
 if TYPE_CHECKING:
-    from ._run import AgentRun, AgentStreamEvent
+    from .._run import AgentRun, AgentStreamEvent
 
 __all__ = ('RunTelemetry',)
 

@@ -27,8 +27,11 @@ from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from ._instrumentation_default import set_default_instrumentation
-from ._instrumentation_semconv import (
+from .._instrumentation_default import set_default_instrumentation
+from ..messages import ModelMessage, ModelResponse
+from ..models import Model, ModelRequestParameters, StreamedResponse
+from ..settings import ModelSettings, merge_model_settings
+from ._semconv import (
     DURATION_BUCKETS,
     TOKEN_BUCKETS,
     Attributes,
@@ -41,9 +44,6 @@ from ._instrumentation_semconv import (
     response_attributes,
     system_instructions,
 )
-from .messages import ModelMessage, ModelResponse
-from .models import Model, ModelRequestParameters, StreamedResponse
-from .settings import ModelSettings, merge_model_settings
 
 if TYPE_CHECKING:
     from opentelemetry.metrics import Histogram, Meter, MeterProvider
