@@ -12,7 +12,7 @@ import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio.to_thread
 import pydantic
@@ -20,13 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import ErrorDetails
 
 from ._json_schema import remove_titles
+from ._run_context import RunContext, is_run_context, takes_run_context
 from ._strict_schema import validate_json_without_optional_nulls
 from .exceptions import UserError
 
 if TYPE_CHECKING:
     import docstring_parser
-
-    from .tools import RunContext
 
 __all__ = ('DocstringFormat', 'FunctionSchema', 'callable_name', 'describe_validation_errors', 'function_schema')
 
@@ -155,6 +154,33 @@ def function_schema(
     if not callable(function):
         raise UserError(f'A tool function must be callable, got {type(function).__name__}: {function!r}')
     name = callable_name(function)
+    target, hints_source, params, hints = _read_signature(function, name)
+    takes_ctx = _check_takes_ctx(name, params, hints, takes_ctx)
+    if takes_ctx:
+        params = params[1:]
+
+    # `__doc__`, not `inspect.getdoc`: getdoc inherits docstrings, and would describe an undocumented
+    # `__call__` as 'Call self as a function.'
+    doc: str | None = hints_source.__doc__ or target.__doc__
+    docstring = _parse_docstring(doc, docstring_format, name)
+    fields, field_names = _argument_fields(name, params, hints)
+    args_model, json_schema = _arguments_model(name, fields, params, hints)
+    _describe_parameters(name, json_schema, docstring, require_parameter_descriptions)
+    return FunctionSchema(
+        function=function,
+        description=(docstring.description or '').strip(),
+        json_schema=json_schema,
+        takes_ctx=takes_ctx,
+        is_async=inspect.iscoroutinefunction(hints_source),
+        _args_model=args_model,
+        _field_names=field_names,
+    )
+
+
+def _read_signature(
+    function: Callable[..., Any], name: str
+) -> tuple[Callable[..., Any], Callable[..., Any], list[inspect.Parameter], dict[str, Any]]:
+    """The callable under any partials, where its annotations live, its unbound parameters, and their type hints."""
     target, bound_keywords = _unwrap_partial(function)
     if inspect.isclass(target):
         raise UserError(
@@ -170,31 +196,33 @@ def function_schema(
         hints = typing.get_type_hints(hints_source, include_extras=True)
     except Exception as e:
         raise UserError(f'Cannot resolve the type hints of tool function {name!r}: {e}') from e
-
     # Keyword arguments bound by a partial are the author's, not the model's: keep them out of the schema.
     params = [p for p in signature.parameters.values() if p.name not in bound_keywords]
-    first_is_ctx = bool(params) and _is_ctx_param(params[0], hints)
+    return target, hints_source, params, hints
+
+
+def _check_takes_ctx(name: str, params: list[inspect.Parameter], hints: dict[str, Any], takes_ctx: bool | None) -> bool:
+    """Whether the tool takes a `RunContext`: as detected, or as told when that matches the signature."""
+    first_is_ctx = takes_run_context(params, hints)
     if takes_ctx is None:
-        takes_ctx = first_is_ctx
-    elif takes_ctx and not first_is_ctx:
+        return first_is_ctx
+    if takes_ctx and not first_is_ctx:
         raise UserError(
             f'Tool function {name!r} takes a context (takes_ctx=True), so its first parameter must be '
             f'RunContext (annotated `RunContext` or `RunContext[DepsT]`)'
         )
-    elif not takes_ctx and first_is_ctx:
+    if not takes_ctx and first_is_ctx:
         raise UserError(
             f'Tool function {name!r} has RunContext as its first parameter, but takes_ctx=False: '
             f'register it as a tool that takes a context'
         )
-    if takes_ctx:
-        params = params[1:]
+    return takes_ctx
 
-    # `__doc__`, not `inspect.getdoc`: getdoc inherits docstrings, and would describe an undocumented
-    # `__call__` as 'Call self as a function.'
-    doc: str | None = hints_source.__doc__ or target.__doc__
-    docstring = _parse_docstring(doc, docstring_format, name)
-    param_docs = {p.arg_name: p.description for p in docstring.params if p.description}
 
+def _argument_fields(
+    name: str, params: list[inspect.Parameter], hints: dict[str, Any]
+) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
+    """The fields of the arguments model, and their names paired with the parameter names."""
     fields: dict[str, Any] = {}
     field_names: list[tuple[str, str]] = []
     for index, param in enumerate(params):
@@ -203,8 +231,10 @@ def function_schema(
                 f'Tool function {name!r}: parameter {param.name!r} {unsupported}; only named parameters '
                 f'(positional-or-keyword or keyword-only) are allowed, as the model passes arguments by name'
             )
-        if _is_ctx_param(param, hints):
-            raise UserError(f'Tool function {name!r}: RunContext can only be the first parameter, not {param.name!r}')
+        if is_run_context(hints.get(param.name)):
+            raise UserError(
+                f'Tool function {name!r}: RunContext can only be the first positional parameter, not {param.name!r}'
+            )
         annotation = hints.get(param.name, Any)
         default = ... if param.default is inspect.Parameter.empty else param.default
         # Fields get neutral names with the parameter name as alias, so that any parameter name works
@@ -212,10 +242,16 @@ def function_schema(
         field_name = f'p{index}'
         fields[field_name] = (Annotated[annotation, Field(alias=param.name)], default)
         field_names.append((field_name, param.name))
+    return fields, tuple(field_names)
 
+
+def _arguments_model(
+    name: str, fields: dict[str, Any], params: list[inspect.Parameter], hints: dict[str, Any]
+) -> tuple[type[BaseModel], dict[str, Any]]:
+    """The pydantic model of the arguments, and the JSON schema sent to the model."""
     try:
         args_model: type[BaseModel] = pydantic.create_model(name, __config__=ConfigDict(extra='forbid'), **fields)
-        json_schema = _arguments_schema(args_model.model_json_schema())
+        return args_model, _arguments_schema(args_model.model_json_schema())
     except pydantic.PydanticUserError as e:
         raise UserError(f'Cannot build the arguments schema of tool function {name!r}: {e}') from e
     except RecursionError as e:
@@ -226,27 +262,23 @@ def function_schema(
             'dict and validate it in the tool'
         ) from e
 
+
+def _describe_parameters(
+    name: str, json_schema: dict[str, Any], docstring: docstring_parser.Docstring, required: bool
+) -> None:
+    """Add the docstring's parameter descriptions to the schema's properties that have none."""
+    param_docs = {p.arg_name: p.description for p in docstring.params if p.description}
     properties: dict[str, dict[str, Any]] = json_schema['properties']
     for param_name, prop in properties.items():
         if 'description' in prop:
             continue
         if (description := param_docs.get(param_name)) is not None:
             prop['description'] = description
-        elif require_parameter_descriptions:
+        elif required:
             raise UserError(
                 f'Tool function {name!r}: parameter {param_name!r} has no description '
                 f'(require_parameter_descriptions=True); describe it in the docstring or with Field(description=...)'
             )
-
-    return FunctionSchema(
-        function=function,
-        description=(docstring.description or '').strip(),
-        json_schema=json_schema,
-        takes_ctx=takes_ctx,
-        is_async=inspect.iscoroutinefunction(hints_source),
-        _args_model=args_model,
-        _field_names=tuple(field_names),
-    )
 
 
 def _too_deep_parameter(annotations: Mapping[str, Any]) -> str:
@@ -302,13 +334,6 @@ def _unwrap_partial(function: Callable[..., Any]) -> tuple[Callable[..., Any], f
         bound.update(partial.keywords)
         function = partial.func
     return function, frozenset(bound)
-
-
-def _is_ctx_param(param: inspect.Parameter, hints: dict[str, Any]) -> bool:
-    from .tools import RunContext  # tools imports this module
-
-    annotation = hints.get(param.name)
-    return annotation is RunContext or get_origin(annotation) is RunContext
 
 
 def _parse_docstring(doc: str | None, docstring_format: DocstringFormat, name: str) -> docstring_parser.Docstring:

@@ -18,7 +18,7 @@ from typing import Any, cast
 import pydantic
 import pydantic_core
 
-from .output import ObjectOutput
+from ._output import ObjectOutput
 
 __all__ = ('EVERY_PIECE_BELOW', 'GROWTH', 'PartialOutput')
 

@@ -68,31 +68,34 @@ class ModelResponsePartsManager:
         self, vendor_part_id: Hashable, content: str | None
     ) -> PartStartEvent | PartDeltaEvent | None:
         """Add text; returns the event to emit, or `None` for an empty or absent delta."""
-        if not content:
-            return None
-        builders = self._builders
-        if builders:
-            last = builders[-1]
-            if type(last) is _TextBuilder and last.vendor_id == vendor_part_id:
-                last.fragments.append(content)
-                return PartDeltaEvent(len(builders) - 1, TextPartDelta(content))
-        builders.append(_TextBuilder(vendor_part_id, [content]))
-        return PartStartEvent(len(builders) - 1, TextPart(content))
+        return self._add_fragment(_TextBuilder, TextPart, TextPartDelta, vendor_part_id, content)
 
     def handle_thinking_delta(
         self, vendor_part_id: Hashable, content: str | None
     ) -> PartStartEvent | PartDeltaEvent | None:
         """Add reasoning text; returns the event to emit, or `None` for an empty or absent delta."""
+        return self._add_fragment(_ThinkingBuilder, ThinkingPart, ThinkingPartDelta, vendor_part_id, content)
+
+    def _add_fragment(
+        self,
+        builder_type: type[_TextBuilder | _ThinkingBuilder],
+        part_type: type[TextPart | ThinkingPart],
+        delta_type: type[TextPartDelta | ThinkingPartDelta],
+        vendor_part_id: Hashable,
+        content: str | None,
+    ) -> PartStartEvent | PartDeltaEvent | None:
+        """Extend the newest part when it is of `builder_type` from the same vendor id, or start one."""
         if not content:
             return None
         builders = self._builders
         if builders:
             last = builders[-1]
-            if type(last) is _ThinkingBuilder and last.vendor_id == vendor_part_id:
+            # The builder classes have no subclasses, so `isinstance` is an exact type check.
+            if isinstance(last, builder_type) and last.vendor_id == vendor_part_id:
                 last.fragments.append(content)
-                return PartDeltaEvent(len(builders) - 1, ThinkingPartDelta(content))
-        builders.append(_ThinkingBuilder(vendor_part_id, [content]))
-        return PartStartEvent(len(builders) - 1, ThinkingPart(content))
+                return PartDeltaEvent(len(builders) - 1, delta_type(content))
+        builders.append(builder_type(vendor_part_id, [content]))
+        return PartStartEvent(len(builders) - 1, part_type(content))
 
     def handle_tool_call_delta(
         self,

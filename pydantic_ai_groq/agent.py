@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypedDict,
 from typing_extensions import ParamSpec, TypeVar, Unpack
 
 from ._instrumentation_default import default_instrumentation
+from ._output import OutputSchema, build_output_schema
 from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
 from ._sync import run_sync
 from .builtin_tools import AbstractBuiltinTool
 from .exceptions import UserError
 from .messages import ModelMessage, UserContent
 from .models import Model, ModelRequestParameters, infer_model
-from .output import OutputDataT, OutputSchema, OutputSpec, build_output_schema
+from .output import OutputDataT, OutputSpec
 from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, finished_result
 from .settings import ModelSettings, merge_model_settings
 from .tools import AgentDepsT, DocstringFormat, RunContext, Tool

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, overload
+from typing import Any, Concatenate, Generic, Literal, overload
 
-from typing_extensions import ParamSpec, TypeVar
+from typing_extensions import ParamSpec
 
 from ._function_schema import DocstringFormat, FunctionSchema, callable_name, function_schema
+from ._run_context import AgentDepsT, RunContext
 from .exceptions import UserError
 
-if TYPE_CHECKING:
-    from .messages import ModelMessage, UserContent
-    from .models import Model
-    from .usage import RunUsage
-
 __all__ = ('AgentDepsT', 'DocstringFormat', 'RunContext', 'Tool', 'ToolDefinition', 'ToolKind')
-
-AgentDepsT = TypeVar('AgentDepsT', default=None, contravariant=True)
-"""The type of the dependencies an agent hands its tools through `RunContext.deps`."""
 
 ToolParams = ParamSpec('ToolParams')
 
@@ -48,53 +40,6 @@ class ToolDefinition:
     description: str = ''
     kind: ToolKind = 'function'
     strict: bool | None = None
-
-
-@dataclass
-class RunContext(Generic[AgentDepsT]):
-    """What a tool (or output validator) gets to know about the run it is called in.
-
-    Attributes:
-        deps: The dependencies the run was given.
-        model: The model the run uses.
-        usage: Usage of the run so far.
-        messages: The messages of the run so far.
-        prompt: The user prompt the run started with.
-        retry: How many times the current tool (or output) has been retried.
-        max_retries: How many retries the current tool (or output) is allowed.
-        tool_name: The name of the tool being called, if any.
-        tool_call_id: The id of the tool call being answered, if any.
-        run_step: The number of model requests made so far in the run.
-    """
-
-    deps: AgentDepsT
-    model: Model
-    usage: RunUsage
-    messages: list[ModelMessage] = field(default_factory=list['ModelMessage'])
-    prompt: str | Sequence[UserContent] | None = None
-    retry: int = 0
-    max_retries: int = 0
-    tool_name: str | None = None
-    tool_call_id: str | None = None
-    run_step: int = 0
-
-    def with_tool(
-        self, tool_name: str, tool_call_id: str | None, retry: int, max_retries: int
-    ) -> RunContext[AgentDepsT]:
-        """A copy of this context for one call of a tool.
-
-        Args:
-            tool_name: The tool being called.
-            tool_call_id: The id of the call.
-            retry: How many times the tool has been retried.
-            max_retries: How many retries the tool is allowed.
-
-        Returns:
-            A new context; this one is left unchanged.
-        """
-        return dataclasses.replace(
-            self, tool_name=tool_name, tool_call_id=tool_call_id, retry=retry, max_retries=max_retries
-        )
 
 
 _TOOL_NAME = re.compile(r'[a-zA-Z0-9_-]{1,64}')

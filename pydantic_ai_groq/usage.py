@@ -22,6 +22,16 @@ def _add_details(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     return merged
 
 
+def _summed_tokens(a: RequestUsage | RunUsage, b: RequestUsage | RunUsage) -> dict[str, Any]:
+    """The token counts every usage has, summed, as keyword arguments for a new usage."""
+    return {
+        'input_tokens': a.input_tokens + b.input_tokens,
+        'output_tokens': a.output_tokens + b.output_tokens,
+        'details': _add_details(a.details, b.details),
+        'cache_read_tokens': a.cache_read_tokens + b.cache_read_tokens,
+    }
+
+
 @keeps_unknown_fields()
 @dataclass
 class RequestUsage:
@@ -52,12 +62,7 @@ class RequestUsage:
         return self.input_tokens + self.output_tokens
 
     def __add__(self, other: RequestUsage) -> RequestUsage:
-        return RequestUsage(
-            input_tokens=self.input_tokens + other.input_tokens,
-            output_tokens=self.output_tokens + other.output_tokens,
-            details=_add_details(self.details, other.details),
-            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
-        )
+        return RequestUsage(**_summed_tokens(self, other))
 
 
 @dataclass
@@ -103,10 +108,7 @@ class RunUsage:
         return RunUsage(
             requests=self.requests + other.requests,
             tool_calls=self.tool_calls + other.tool_calls,
-            input_tokens=self.input_tokens + other.input_tokens,
-            output_tokens=self.output_tokens + other.output_tokens,
-            details=_add_details(self.details, other.details),
-            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            **_summed_tokens(self, other),
         )
 
 

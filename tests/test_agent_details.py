@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from pydantic_ai_groq import Agent, RunContext, ToolOutput
 from pydantic_ai_groq._json_schema import close_objects, remove_titles
+from pydantic_ai_groq._output import build_output_schema
 from pydantic_ai_groq.exceptions import ModelHTTPError
 from pydantic_ai_groq.models.groq import GroqModel
-from pydantic_ai_groq.output import build_output_schema
 from pydantic_ai_groq.testing import GroqEmulator, Reply, ToolCallReply
 
 

@@ -335,3 +335,20 @@ async def test_output_tool_name_clash_with_a_tool(emulator: GroqEmulator, model:
 
     with pytest.raises(UserError, match="Tool name 'final_result' is used twice"):
         Agent(model, output_type=Described, tools=[final_result])
+
+
+async def test_text_answer_where_only_an_output_tool_may_end_the_run(emulator: GroqEmulator, model: GroqModel):
+    # `tool_choice='auto'` lets the model answer in text although only the output tool can end the run.
+    agent = Agent(model, output_type=City, model_settings={'tool_choice': 'auto'})
+    emulator.push(
+        Reply(text='Paris, France'),
+        Reply(tool_calls=[ToolCallReply('final_result', {'name': 'Paris', 'country': 'France'})]),
+    )
+    result = await agent.run('go')
+    assert result.output == City(name='Paris', country='France')
+    assert emulator.requests[0]['tool_choice'] == 'auto'
+    retry = result.all_messages()[2].parts[0]
+    assert isinstance(retry, RetryPromptPart)
+    assert retry.content == snapshot(
+        'Plain text responses are not permitted, please include your response in a tool call (final_result).'
+    )

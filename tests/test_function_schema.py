@@ -678,7 +678,7 @@ def test_run_context_not_first():
     with pytest.raises(UserError) as exc_info:
         function_schema(late)
     assert str(exc_info.value) == snapshot(
-        "Tool function 'late': RunContext can only be the first parameter, not 'ctx'"
+        "Tool function 'late': RunContext can only be the first positional parameter, not 'ctx'"
     )
 
 

@@ -1,0 +1,225 @@
+"""Answering a response's tool calls: output tools, function tools run concurrently, and failure counting.
+
+`ToolCallSteps` is the part of `AgentRun` that handles a response with tool calls; the run loop
+is in `_run`, output validation and output retries in `_output_steps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+import pydantic
+import pydantic_core
+from pydantic_core import ErrorDetails
+
+from ._output_steps import OutputSteps, describe_problem, run_logger
+from ._run_context import AgentDepsT, RunContext
+from .exceptions import ModelRetry, UnexpectedModelBehavior, UserError
+from .messages import (
+    FunctionToolCallEvent,
+    FunctionToolResultEvent,
+    ModelRequestPart,
+    RetryPromptPart,
+    ToolCallPart,
+    ToolReturnPart,
+)
+
+if TYPE_CHECKING:
+    from ._function_schema import FunctionSchema
+    from .instrumentation._run import RunTelemetry
+    from .tools import Tool
+    from .usage import RunUsage, UsageLimits
+
+__all__ = ('EndStrategy', 'ToolCallSteps')
+
+EndStrategy = Literal['early', 'exhaustive']
+"""`early`: once the output tool is called, other tools in that response are not run; `exhaustive`: run them all."""
+
+NOT_EXECUTED = 'Tool not executed - a final result was already processed.'
+FINAL_RESULT_PROCESSED = 'Final result processed.'
+OUTPUT_TOOL_NOT_USED = 'Output tool not used - a final result was already processed.'
+
+
+@dataclass
+class _ToolFailure:
+    """A tool's last failure in the response being answered."""
+
+    retry: RetryPromptPart
+    max_retries: int
+    cause: ModelRetry | pydantic.ValidationError | None
+
+
+class ToolCallSteps(OutputSteps[AgentDepsT]):
+    """Handles the tool calls of one response; `AgentRun` sets the state it uses."""
+
+    usage: RunUsage
+    telemetry: RunTelemetry | None
+    _tools: dict[str, Tool[Any]]
+    _limits: UsageLimits
+    _end_strategy: EndStrategy
+    _default_retries: int
+    # Failures in a row per tool: each response counts at most one per tool.
+    _tool_failures: dict[str, int]
+    _response_tool_failures: dict[str, _ToolFailure]
+    _response_tool_successes: set[str]
+
+    async def _handle_tool_calls(
+        self, calls: list[ToolCallPart], parts: list[ModelRequestPart]
+    ) -> AsyncIterator[FunctionToolCallEvent | FunctionToolResultEvent]:
+        self._response_tool_failures.clear()
+        self._response_tool_successes.clear()
+        answers: list[ModelRequestPart | None] = [None] * len(calls)
+        final = False
+        for index, call in enumerate(calls):
+            output = self.output_schema.tools.get(call.tool_name)
+            if output is None:
+                continue
+            if final:
+                answers[index] = ToolReturnPart(call.tool_name, OUTPUT_TOOL_NOT_USED, call.tool_call_id)
+                continue
+            retry_parts: list[ModelRequestPart] = []
+            try:
+                value = output.validate_json(call.args_as_json_str())
+            except pydantic.ValidationError as e:
+                retry = RetryPromptPart(e.errors(include_url=False), call.tool_name, call.tool_call_id)
+                self._output_failed(retry, retry_parts, output, e)
+            else:
+                final = await self._finish(value, call.tool_name, call.tool_call_id, retry_parts, output)
+            answers[index] = (
+                ToolReturnPart(call.tool_name, FINAL_RESULT_PROCESSED, call.tool_call_id) if final else retry_parts[0]
+            )
+        to_run: list[int] = []
+        for index, call in enumerate(calls):
+            if answers[index] is not None:
+                continue
+            if final and self._end_strategy == 'early':
+                answers[index] = ToolReturnPart(call.tool_name, NOT_EXECUTED, call.tool_call_id)
+            elif call.tool_name in self._tools:
+                to_run.append(index)
+            else:
+                answers[index] = self._tool_failed(
+                    call, self._unknown_tool_message(call.tool_name), self._default_retries
+                )
+        if to_run:
+            self._limits.check_before_tool_calls(self.usage, len(to_run))
+            for index in to_run:
+                yield FunctionToolCallEvent(calls[index])
+            results = await self._run_tools([calls[index] for index in to_run])
+            for index, result in zip(to_run, results, strict=True):
+                answers[index] = result
+                yield FunctionToolResultEvent(result)
+        self._count_tool_failures()
+        parts.extend(answer for answer in answers if answer is not None)
+
+    def _unknown_tool_message(self, name: str) -> str:
+        available = [*self._tools, *self.output_schema.tools]
+        listed = ', '.join(repr(n) for n in available) if available else 'none'
+        return f'Unknown tool name: {name!r}. Available tools: {listed}'
+
+    def _tool_failed(
+        self,
+        call: ToolCallPart,
+        error: str | list[ErrorDetails],
+        max_retries: int,
+        cause: ModelRetry | pydantic.ValidationError | None = None,
+    ) -> RetryPromptPart:
+        """The retry prompt for a failed call; the failure is counted once the whole response is answered."""
+        retry = RetryPromptPart(error, call.tool_name, call.tool_call_id)
+        self._response_tool_failures[call.tool_name] = _ToolFailure(retry, max_retries, cause)
+        return retry
+
+    def _count_tool_failures(self) -> None:
+        """Count one failure per tool that failed in this response, whatever its number of failed calls.
+
+        A tool whose calls all succeeded starts its count over. Calls finish in any order, so the
+        counting waits for the whole response.
+        """
+        for name in self._response_tool_successes - self._response_tool_failures.keys():
+            self._tool_failures.pop(name, None)
+        for name, failure in self._response_tool_failures.items():
+            failures = self._tool_failures.get(name, 0) + 1
+            self._tool_failures[name] = failures
+            if failures > failure.max_retries:
+                problem = describe_problem(failure.retry.content if failure.cause is None else failure.cause)
+                raise UnexpectedModelBehavior(
+                    f'Tool {name!r} exceeded its retry limit of {failure.max_retries}; the last error was: {problem}'
+                ) from failure.cause
+            cause = failure.cause
+            kind = 'ModelRetry' if isinstance(cause, ModelRetry) else 'invalid arguments' if cause else 'unknown tool'
+            run_logger.debug('Retrying tool %r (%s): retry %d of %d', name, kind, failures, failure.max_retries)
+
+    async def _run_tools(self, calls: list[ToolCallPart]) -> list[ToolReturnPart | RetryPromptPart]:
+        if len(calls) == 1:
+            return [await self._run_tool(calls[0])]
+        results: list[ToolReturnPart | RetryPromptPart | BaseException | None] = [None] * len(calls)
+
+        async def run_one(index: int) -> None:
+            try:
+                results[index] = await self._run_tool(calls[index])
+            except Exception as e:  # re-raised below, in call order, without a task-group wrapper
+                results[index] = e
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(calls)):
+                group.start_soon(run_one, index)
+        returns: list[ToolReturnPart | RetryPromptPart] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            assert result is not None
+            returns.append(result)
+        return returns
+
+    async def _run_tool(self, call: ToolCallPart) -> ToolReturnPart | RetryPromptPart:
+        tool = self._tools[call.tool_name]
+        schema = tool.function_schema
+        max_retries = self._default_retries if tool.max_retries is None else tool.max_retries
+        ctx = self.ctx.with_tool(
+            call.tool_name, call.tool_call_id, self._tool_failures.get(call.tool_name, 0), max_retries
+        )
+        try:
+            execution = self._execute_tool(call, schema, ctx)
+            if self.telemetry is None:
+                result = await execution
+            else:
+                result = await self.telemetry.execute_tool(call, tool.tool_def.description, execution)
+        except pydantic.ValidationError as e:
+            return self._tool_failed(call, e.errors(include_url=False), max_retries, e)
+        except ModelRetry as e:
+            return self._tool_failed(call, e.message, max_retries, e)
+        self._response_tool_successes.add(call.tool_name)
+        return ToolReturnPart(call.tool_name, result, call.tool_call_id)
+
+    async def _execute_tool(self, call: ToolCallPart, schema: FunctionSchema, ctx: RunContext[Any]) -> Any:
+        if isinstance(call.args, dict):
+            args = schema.validate_python(call.args)
+        else:
+            args = schema.validate_json(call.args or '{}')
+        self.usage.tool_calls += 1
+        # Converted here, inside the tool's span: a value that cannot be sent fails the tool call.
+        return _jsonable(call.tool_name, await schema.call(args, ctx))
+
+
+def _jsonable(tool_name: str, value: Any) -> Any:
+    """What a tool returned, as the JSON data sent to the model (text stays text).
+
+    Raises:
+        UserError: The value cannot be sent (not JSON-serialisable, non-UTF-8 bytes, lone surrogates,
+            a cycle): the tool's code must change, so no retry prompt could help the model.
+    """
+    try:
+        if isinstance(value, str):
+            if not value.isascii():
+                value.encode()  # lone surrogates cannot be encoded to be sent
+            return value
+        # Serialised once as it will be sent, so everything that cannot be sent fails here.
+        return pydantic_core.from_json(pydantic_core.to_json(value))
+    except (ValueError, RecursionError) as e:  # PydanticSerializationError and UnicodeError are ValueErrors
+        raise UserError(
+            f'Tool {tool_name!r} returned a {type(value).__name__} that cannot be serialised to JSON '
+            f'({e}); return text (decode or base64-encode bytes), numbers, lists, dicts, pydantic models, '
+            'dataclasses or other JSON-serialisable values, without cycles.'
+        ) from e
