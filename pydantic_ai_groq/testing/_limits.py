@@ -101,14 +101,35 @@ class _Bucket:
         }
 
 
-class WindowLimiter:
+class _RequestsAndTokens:
+    """A requests bucket and a tokens bucket, refilled on read from one clock."""
+
+    def __init__(self, clock: Clock, requests: _Bucket, tokens: _Bucket) -> None:
+        self.clock = clock
+        self._requests = requests
+        self._tokens = tokens
+
+    def headers(self) -> dict[str, str]:
+        """Return the `x-ratelimit-*` headers of the current state."""
+        self._refill()
+        return {**self._requests.headers(), **self._tokens.headers()}
+
+    def _refill(self) -> None:
+        now = self.clock.now()
+        self._requests.refill(now)
+        self._tokens.refill(now)
+
+
+class WindowLimiter(_RequestsAndTokens):
     """The state of `RateLimitWindows`: two refilling buckets, read and changed under the emulator's lock."""
 
     def __init__(self, windows: RateLimitWindows, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.clock = clock
         now = clock.now()
-        self._requests = _bucket('requests', windows.requests, _DEFAULT_REQUESTS, windows.window, now)
-        self._tokens = _bucket('tokens', windows.tokens, _DEFAULT_TOKENS, windows.window, now)
+        super().__init__(
+            clock,
+            _bucket('requests', windows.requests, _DEFAULT_REQUESTS, windows.window, now),
+            _bucket('tokens', windows.tokens, _DEFAULT_TOKENS, windows.window, now),
+        )
 
     def admit(self, model: str, service_tier: str, requested_tokens: int) -> Refusal | None:
         """Take one request from the buckets, or return why it is refused."""
@@ -133,16 +154,6 @@ class WindowLimiter:
         self._refill()
         self._tokens.level -= tokens
 
-    def headers(self) -> dict[str, str]:
-        """Return the `x-ratelimit-*` headers of the current state."""
-        self._refill()
-        return {**self._requests.headers(), **self._tokens.headers()}
-
-    def _refill(self) -> None:
-        now = self.clock.now()
-        self._requests.refill(now)
-        self._tokens.refill(now)
-
     def _too_many(self, bucket: _Bucket, model: str, service_tier: str, requested: int) -> Refusal:
         wait = bucket.seconds_until(requested)
         per_minute = 'requests per minute (RPM)' if bucket.kind == 'requests' else 'tokens per minute (TPM)'
@@ -157,7 +168,7 @@ class WindowLimiter:
         return Refusal(429, body, {**self.headers(), 'retry-after': str(retry_after)})
 
 
-class Counters:
+class Counters(_RequestsAndTokens):
     """Groq's default limits, reported and never enforced: 14,400 requests per day and 300,000 tokens per minute.
 
     Each refills continuously as Groq's do (the tokens in a minute, the requests in a day), so a long load test
@@ -165,26 +176,18 @@ class Counters:
     """
 
     def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.clock = clock
         now = clock.now()
-        self._requests = _bucket('requests', None, _DEFAULT_REQUESTS, _DAY, now)
-        self._tokens = _bucket('tokens', None, _DEFAULT_TOKENS, _MINUTE, now)
+        super().__init__(
+            clock,
+            _bucket('requests', None, _DEFAULT_REQUESTS, _DAY, now),
+            _bucket('tokens', None, _DEFAULT_TOKENS, _MINUTE, now),
+        )
 
     def count(self, *, requests: int = 0, tokens: int = 0) -> None:
         """Take requests and tokens from the budgets."""
         self._refill()
         self._requests.level -= requests
         self._tokens.level -= tokens
-
-    def headers(self) -> dict[str, str]:
-        """Return the `x-ratelimit-*` headers: what is left and how long a refill would take."""
-        self._refill()
-        return {**self._requests.headers(), **self._tokens.headers()}
-
-    def _refill(self) -> None:
-        now = self.clock.now()
-        self._requests.refill(now)
-        self._tokens.refill(now)
 
 
 def go_duration(seconds: float, *, quantum: float) -> str:
