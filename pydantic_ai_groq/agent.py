@@ -12,7 +12,6 @@ from typing_extensions import ParamSpec, TypeVar, Unpack
 from ._instrumentation_default import default_instrumentation
 from ._output import OutputSchema, build_output_schema
 from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
-from ._sync import run_sync
 from .builtin_tools import AbstractBuiltinTool
 from .exceptions import UserError
 from .messages import ModelMessage, UserContent
@@ -404,6 +403,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                 model_settings=model_settings,
                 usage_limits=usage_limits,
             )
+
+        from ._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
 
         return run_sync(main, 'run_sync', 'agent.run')
 

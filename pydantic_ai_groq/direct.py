@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 
-from ._sync import run_sync
 from .messages import ModelMessage, ModelResponse
 from .models import Model, ModelRequestParameters, StreamedResponse, infer_model
 from .settings import ModelSettings
@@ -59,6 +58,8 @@ def model_request_sync(
         return await model_request(
             model, messages, model_settings=model_settings, model_request_parameters=model_request_parameters
         )
+
+    from ._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
 
     return run_sync(main, 'model_request_sync', 'model_request')
 
