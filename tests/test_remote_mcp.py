@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -10,13 +11,21 @@ from typing import Any
 import groq
 import pytest
 import uvicorn
+from _raw_server import raw_model
 from inline_snapshot import snapshot
 from mcp.server.fastmcp import Context, FastMCP
 
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.builtin_tools import MCPServerTool
 from pydantic_ai_groq.exceptions import UserError
-from pydantic_ai_groq.messages import BuiltinToolCallPart, BuiltinToolReturnPart, ModelResponse, TextPart
+from pydantic_ai_groq.messages import (
+    BuiltinToolCallPart,
+    BuiltinToolReturnPart,
+    ModelRequest,
+    ModelResponse,
+    TextPart,
+)
+from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.testing import GroqEmulator, Reply
 
 pytestmark = pytest.mark.anyio
@@ -38,6 +47,11 @@ def _mcp_app() -> Any:
         request = ctx.request_context.request
         assert request is not None
         return request.headers.get('authorization', 'anonymous')
+
+    @server.tool()
+    def boom() -> str:
+        """Always fails."""
+        raise ValueError('no luck')
 
     return server.streamable_http_app()
 
@@ -156,7 +170,7 @@ async def test_all_tools_listed_without_allowed_tools_and_no_call_when_approval_
         ('builtin-tool-call', 'mcp_list_tools'),
         ('builtin-tool-return', 'mcp_list_tools'),
     ]
-    assert sorted(t['name'] for t in parts[1][2]['tools']) == ['add', 'whoami']
+    assert sorted(t['name'] for t in parts[1][2]['tools']) == ['add', 'boom', 'whoami']
     await model.client.close()
 
 
@@ -171,13 +185,15 @@ async def test_refused_for_a_family_that_does_not_take_it(emulator: GroqEmulator
     await model.client.close()
 
 
-async def _raw_create(emulator: GroqEmulator, model_name: str, server_url: str) -> groq.BadRequestError:
+async def _raw_create(
+    emulator: GroqEmulator, model_name: str, server_url: str, server_label: str = 'docs'
+) -> groq.BadRequestError:
     client = emulator.client()
     with pytest.raises(groq.BadRequestError) as caught:
         await client.chat.completions.create(
             model=model_name,
             messages=[{'role': 'user', 'content': 'go'}],
-            tools=[{'type': 'mcp', 'server_label': 'docs', 'server_url': server_url}],  # pyright: ignore[reportArgumentType]
+            tools=[{'type': 'mcp', 'server_label': server_label, 'server_url': server_url}],  # pyright: ignore[reportArgumentType]
         )
     await client.close()
     return caught.value
@@ -233,3 +249,52 @@ async def test_scripted_replies_keep_their_text_beside_the_mcp_run(emulator: Gro
         ['builtin-tool-call', 'builtin-tool-return', 'builtin-tool-call', 'builtin-tool-return', 'text']
     )
     await model.client.close()
+
+
+async def test_a_server_without_a_label_is_refused(emulator: GroqEmulator, mcp_url: str):
+    error = await _raw_create(emulator, 'openai/gpt-oss-20b', mcp_url, server_label='')
+    assert isinstance(error.body, dict)
+    assert error.body['error']['message'] == "an mcp tool needs a non-empty 'server_label' and 'server_url'"
+
+
+async def test_a_failing_tool_call_is_reported_in_its_output(emulator: GroqEmulator, mcp_url: str):
+    model = emulator.model('openai/gpt-oss-20b')
+    result = await Agent(model, builtin_tools=[MCPServerTool('docs', mcp_url, allowed_tools=['boom'])]).run('go')
+    response = result.all_messages()[-1]
+    assert isinstance(response, ModelResponse)
+    *_, returned = _mcp_parts(response)
+    assert returned[2]['name'] == 'boom'
+    assert returned[2]['output'].startswith('error: ')
+    assert 'no luck' in returned[2]['output']
+    await model.client.close()
+
+
+def _chunk(delta: dict[str, Any], finish: str | None = None, **top: Any) -> bytes:
+    payload = {
+        'id': 'chatcmpl-1',
+        'object': 'chat.completion.chunk',
+        'created': 1756843265,
+        'model': 'openai/gpt-oss-20b',
+        'choices': [{'index': 0, 'delta': delta, 'finish_reason': finish}],
+        **top,
+    }
+    return f'data: {json.dumps(payload)}\n\n'.encode()
+
+
+async def test_a_list_repeated_in_later_chunks_is_read_once():
+    listed = [{'id': 'mcpl_1', 'type': 'mcp_list_tools', 'server_label': 'docs', 'tools': [{'name': 'add'}]}]
+    chunks = [
+        _chunk({'role': 'assistant', 'content': ''}, mcp_list_tools=listed),
+        _chunk({'content': 'done'}, mcp_list_tools=listed),
+        _chunk({}, 'stop'),
+        b'data: [DONE]\n\n',
+    ]
+    model = raw_model(chunks, model_name='openai/gpt-oss-20b')
+    async with model.request_stream([ModelRequest.user_text_prompt('go')], None, ModelRequestParameters()) as stream:
+        async for _ in stream:
+            pass
+    await model.client.close()
+    assert _mcp_parts(stream.get()) == [
+        ('builtin-tool-call', 'mcp_list_tools', {'server_label': 'docs'}),
+        ('builtin-tool-return', 'mcp_list_tools', {'server_label': 'docs', 'tools': [{'name': 'add'}]}),
+    ]

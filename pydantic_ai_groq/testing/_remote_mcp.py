@@ -96,8 +96,6 @@ async def _use_server(server: Mapping[str, Any], run: RemoteMCPRun) -> None:
         ):
             await session.initialize()
             await _list_and_call(session, server, label, run)
-    except RemoteMCPError:
-        raise
     except Exception as error:  # any failure to talk to the server is the request's failure
         raise RemoteMCPError(f'MCP server {label!r} at {url!r} could not be used: {error!r}') from error
 
