@@ -26,6 +26,8 @@ from pydantic_ai_groq.messages import (
     TextPart,
 )
 from pydantic_ai_groq.models import ModelRequestParameters
+from pydantic_ai_groq.models.groq._catalogue import KNOWN_MODELS
+from pydantic_ai_groq.models.groq._request import build_body
 from pydantic_ai_groq.testing import GroqEmulator, Reply
 
 pytestmark = pytest.mark.anyio
@@ -298,3 +300,25 @@ async def test_a_list_repeated_in_later_chunks_is_read_once():
         ('builtin-tool-call', 'mcp_list_tools', {'server_label': 'docs'}),
         ('builtin-tool-return', 'mcp_list_tools', {'server_label': 'docs', 'tools': [{'name': 'add'}]}),
     ]
+
+
+async def test_the_package_refuses_exactly_where_the_emulator_rejects(emulator: GroqEmulator):
+    tool = MCPServerTool('docs', 'https://mcp.example.com/mcp')
+    params = ModelRequestParameters(builtin_tools=[tool])
+    verdicts: dict[str, bool] = {}
+    for model_name in [name for name, info in KNOWN_MODELS.items() if info.active]:
+        try:
+            build_body(model_name, [ModelRequest.user_text_prompt('go')], {}, params, stream=False)
+        except UserError:
+            verdicts[model_name] = True
+        else:
+            verdicts[model_name] = False
+        error = await _raw_create(emulator, model_name, tool.server_url)
+        assert isinstance(error.body, dict)
+        message = error.body['error']['message']
+        # Taken: the emulator goes on to the server, which it refuses for not being on loopback.
+        expected = 'mcp tools are not supported' if verdicts[model_name] else 'the emulator reaches MCP servers'
+        assert message.startswith(expected), model_name
+    assert {name for name, refused in verdicts.items() if not refused} == snapshot(
+        {'openai/gpt-oss-120b', 'openai/gpt-oss-20b', 'qwen/qwen3.8-27b'}
+    )
