@@ -22,7 +22,7 @@ from ._replies import ExecutedToolReply
 from ._schema_values import schema_value
 
 if TYPE_CHECKING:
-    from mcp import ClientSession
+    from mcp import Client
 
 __all__ = ('LOOPBACK_HOSTS', 'RemoteMCPError', 'RemoteMCPRun', 'mcp_servers', 'run_remote_mcp')
 
@@ -82,28 +82,29 @@ def _check_server(server: Mapping[str, Any]) -> None:
 
 
 async def _use_server(server: Mapping[str, Any], run: RemoteMCPRun) -> None:
-    import httpx
-    from mcp import ClientSession
+    import httpx2
+    from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
     label, url = str(server['server_label']), str(server['server_url'])
     headers = {str(key): str(value) for key, value in as_object(server.get('headers')).items()}
+    # Closed by hand: httpx2 types `__aenter__` with `typing.Self`, which pyright's Python 3.10 does not resolve.
+    http_client = httpx2.AsyncClient(headers=headers, timeout=_TIMEOUT)
+    # The initialize handshake every MCP server answers; one request's tool list is never reused.
+    client = Client(streamable_http_client(url, http_client=http_client), mode='legacy', cache=None)
     try:
-        async with (
-            httpx.AsyncClient(headers=headers, timeout=_TIMEOUT) as http_client,
-            streamable_http_client(url, http_client=http_client) as (read, write, _),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            await _list_and_call(session, server, label, run)
+        async with client:
+            await _list_and_call(client, server, label, run)
     except Exception as error:  # any failure to talk to the server is the request's failure
         raise RemoteMCPError(f'MCP server {label!r} at {url!r} could not be used: {error!r}') from error
+    finally:
+        await http_client.aclose()
 
 
-async def _list_and_call(session: ClientSession, server: Mapping[str, Any], label: str, run: RemoteMCPRun) -> None:
+async def _list_and_call(client: Client, server: Mapping[str, Any], label: str, run: RemoteMCPRun) -> None:
     allowed = server.get('allowed_tools')
     tools = [
-        tool for tool in (await session.list_tools()).tools if not isinstance(allowed, list) or tool.name in allowed
+        tool for tool in (await client.list_tools()).tools if not isinstance(allowed, list) or tool.name in allowed
     ]
     run.listed.append(
         {
@@ -111,7 +112,8 @@ async def _list_and_call(session: ClientSession, server: Mapping[str, Any], labe
             'type': 'mcp_list_tools',
             'server_label': label,
             'tools': [
-                {'name': tool.name, 'description': tool.description, 'input_schema': tool.inputSchema} for tool in tools
+                {'name': tool.name, 'description': tool.description, 'input_schema': tool.input_schema}
+                for tool in tools
             ],
         }
     )
@@ -119,10 +121,10 @@ async def _list_and_call(session: ClientSession, server: Mapping[str, Any], labe
     if not tools or server.get('require_approval') == 'always':
         return
     tool = tools[0]
-    arguments = schema_value(tool.inputSchema)
-    result = await session.call_tool(tool.name, arguments)
+    arguments = schema_value(tool.input_schema)
+    result = await client.call_tool(tool.name, arguments)
     output = '\n'.join(getattr(block, 'text', '') for block in result.content) if result.content else ''
-    if result.isError:
+    if result.is_error:
         output = f'error: {output}'
     run.executed.append(
         ExecutedToolReply(
