@@ -4,21 +4,23 @@ Give them to an agent (`Agent(..., builtin_tools=[WebSearchTool()])`) or a reque
 (`ModelRequestParameters(builtin_tools=[...])`). `GroqModel` maps them to what the chosen
 model takes: `compound_custom` / `search_settings` for the compound systems (`groq/compound`,
 `groq/compound-mini`), `tools: [{"type": "browser_search"}]` / `{"type": "code_interpreter"}`
-for gpt-oss. A tool the model cannot run is a `UserError` naming the models that can.
+for gpt-oss, `tools: [{"type": "mcp", ...}]` for remote MCP servers Groq calls itself
+(`MCPServerTool`, beta). A tool the model cannot run is a `UserError` naming the models that can.
 What the server ran comes back as `BuiltinToolCallPart` + `BuiltinToolReturnPart`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 __all__ = (
     'AbstractBuiltinTool',
     'BrowserAutomationTool',
     'BrowserSearchTool',
     'CodeExecutionTool',
+    'MCPServerTool',
     'VisitWebsiteTool',
     'WebSearchTool',
     'WolframAlphaTool',
@@ -87,3 +89,39 @@ class WolframAlphaTool(AbstractBuiltinTool):
 
     kind: ClassVar[str] = 'wolfram_alpha'
     api_key: str = field(default='', repr=False)
+
+
+@dataclass(frozen=True)
+class MCPServerTool(AbstractBuiltinTool):
+    """A remote MCP server that Groq itself connects to, lists the tools of and calls (beta).
+
+    Sent as `tools: [{"type": "mcp", "server_label": ..., "server_url": ..., ...}]`; what Groq ran comes back
+    as `BuiltinToolCallPart`/`BuiltinToolReturnPart` named `'mcp'` (a call) and `'mcp_list_tools'` (the tools
+    Groq found on the server). Your own process never talks to the server.
+
+    Attributes:
+        server_label: A label for the server, used to identify it in tool calls.
+        server_url: The server's streamable HTTP endpoint, reachable from Groq.
+        headers: HTTP headers Groq sends to the server (e.g. `Authorization`).
+        allowed_tools: Only these tools of the server are offered to the model; `None`: all of them.
+        require_approval: `'never'` (Groq calls the tools without asking) or `'always'`; `None` leaves
+            Groq's default.
+    """
+
+    kind: ClassVar[str] = 'mcp'
+    server_label: str
+    server_url: str
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
+    allowed_tools: Sequence[str] | None = None
+    require_approval: Literal['always', 'never'] | None = None
+
+    def wire_json(self) -> dict[str, object]:
+        """The `tools` entry Groq takes for this server: only the fields that are set."""
+        entry: dict[str, object] = {'type': 'mcp', 'server_label': self.server_label, 'server_url': self.server_url}
+        if self.headers is not None:
+            entry['headers'] = dict(self.headers)
+        if self.allowed_tools is not None:
+            entry['allowed_tools'] = list(self.allowed_tools)
+        if self.require_approval is not None:
+            entry['require_approval'] = self.require_approval
+        return entry

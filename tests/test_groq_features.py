@@ -331,7 +331,8 @@ async def test_gpt_oss_builtin_tools(emulator: GroqEmulator):
 async def test_builtin_tool_the_model_cannot_run(emulator: GroqEmulator, model: GroqModel):
     with pytest.raises(
         UserError,
-        match=r'WebSearchTool \(web_search\) cannot run on llama-3.3-70b-versatile; models that run it: groq/compound',
+        match=r'WebSearchTool \(web_search\) cannot run on llama-3.3-70b-versatile \(llama family\); families that run it: '
+        r'compound; models that run it: groq/compound',
     ):
         await Agent(model, builtin_tools=[WebSearchTool()]).run('go')
     assert emulator.requests == []

@@ -136,7 +136,7 @@ def test_capabilities_of_current_chat_models():
                 True,
                 True,
                 False,
-                ['browser_search', 'code_execution'],
+                ['browser_search', 'code_execution', 'mcp'],
                 'reasoning_field',
             ),
             'openai/gpt-oss-safeguard-20b': (
@@ -158,7 +158,7 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 True,
-                [],
+                ['mcp'],
                 'reasoning_field',
             ),
             'qwen/qwen3.6-27b': (
@@ -169,7 +169,7 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 True,
-                [],
+                ['mcp'],
                 'reasoning_field',
             ),
             'qwen/qwen3-32b': (
@@ -180,7 +180,7 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                [],
+                ['mcp'],
                 'reasoning_field',
             ),
             'minimaxai/minimax-m2.7': (
@@ -213,7 +213,7 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 True,
-                [],
+                ['mcp'],
                 'drop',
             ),
             'meta-llama/llama-guard-4-12b': (
@@ -235,7 +235,7 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                [],
+                ['mcp'],
                 'drop',
             ),
             'moonshotai/kimi-k2-instruct-0905': (
@@ -246,7 +246,7 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 False,
-                [],
+                ['mcp'],
                 'drop',
             ),
             'groq/compound': (

@@ -20,6 +20,7 @@ from ._catalogue import KeyTier, ModelCard, model_json, models_for
 from ._json import dumps_compact
 from ._limits import Counters, RateLimitWindows, Refusal, WindowLimiter
 from ._policy import default_policy
+from ._remote_mcp import RemoteMCPError, mcp_servers, run_remote_mcp
 from ._replies import ErrorReply, Reply
 from ._rules import TOOL_CHOICE_REQUIRED_MESSAGE, rejection, tool_choice_unmet
 from ._server import serve_asgi
@@ -298,6 +299,12 @@ class GroqEmulator:
         if isinstance(reply, ErrorReply):
             await _respond(send, self._error_reply_response(reply, body))
             return
+        if servers := mcp_servers(body):
+            try:
+                reply = await _with_remote_mcp(reply, servers)
+            except RemoteMCPError as error:
+                await _respond(send, _error(400, error_json(str(error), code='invalid_request_error', param='tools')))
+                return
         completion = resolve(reply, body)
         with self._lock:
             if self._windows is None:
@@ -395,6 +402,16 @@ class GroqEmulator:
             rate_headers = self._rate_headers()
         headers = {**rate_headers, 'content-type': content_type, 'x-request-id': new_request_id()}
         return _Response(reply.status, content, {**headers, **_lower(reply.headers)})
+
+
+async def _with_remote_mcp(reply: Reply, servers: Sequence[Mapping[str, Any]]) -> Reply:
+    """The reply with what Groq ran on the request's remote MCP servers before it."""
+    run = await run_remote_mcp(servers)
+    return replace(
+        reply,
+        executed_tools=[*run.executed, *reply.executed_tools],
+        mcp_list_tools=[*run.listed, *reply.mcp_list_tools],
+    )
 
 
 def _tool_choice_failure(reply: Reply, stream: bool) -> Reply | ErrorReply:

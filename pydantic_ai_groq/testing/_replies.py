@@ -41,6 +41,8 @@ class ExecutedToolReply:
             'score': ...}]}`.
         code_results: Sent as `code_results`, e.g. `[{'text': '4'}]`.
         browser_results: Sent as `browser_results`, e.g. `[{'title': ..., 'url': ..., 'content': ...}]`.
+        name: Sent as `name`: the tool a remote MCP call (`type='mcp'`) ran.
+        server_label: Sent as `server_label`: the remote MCP server that ran it.
     """
 
     type: str
@@ -49,6 +51,8 @@ class ExecutedToolReply:
     search_results: Mapping[str, Any] | None = None
     code_results: Sequence[Mapping[str, Any]] | None = None
     browser_results: Sequence[Mapping[str, Any]] | None = None
+    name: str | None = None
+    server_label: str | None = None
 
 
 @dataclass
@@ -111,6 +115,9 @@ class Reply:
         reasoning: The model's reasoning, sent as the request's `reasoning_format` asks.
         tool_calls: Function calls, sent after the content when streaming.
         executed_tools: Tools Groq ran on its side, sent as `message.executed_tools`.
+        mcp_list_tools: The tools Groq found on remote MCP servers, sent as the completion's top-level
+            `mcp_list_tools` (streamed: on the first chunk), e.g. `{'id': 'mcpl_1', 'type': 'mcp_list_tools',
+            'server_label': 'docs', 'tools': [{'name': 'search', 'input_schema': {...}}]}`.
         annotations: Citations sent as `message.annotations`, e.g. `{'type': 'document_citation',
             'document_citation': {'document_id': 'doc-1', 'start_index': 0, 'end_index': 10}}`.
         finish_reason: Defaults to `'tool_calls'` when there are tool calls, else `'stop'`.
@@ -139,6 +146,7 @@ class Reply:
     reasoning: str | None = None
     tool_calls: Sequence[ToolCallReply] = ()
     executed_tools: Sequence[ExecutedToolReply] = ()
+    mcp_list_tools: Sequence[Mapping[str, Any]] = ()
     annotations: Sequence[Mapping[str, Any]] = ()
     finish_reason: str | None = None
     usage: Usage | None = None

@@ -39,7 +39,12 @@ def rejection(body: Mapping[str, Any]) -> dict[str, Any] | None:
         `{"error": {"message", "type", "code", "param"?}}`, or `None`.
     """
     profile = profile_for(str(body.get('model')))
-    return _reasoning_rejection(body, profile) or _format_rejection(body, profile) or _message_rejection(body, profile)
+    return (
+        _reasoning_rejection(body, profile)
+        or _format_rejection(body, profile)
+        or _message_rejection(body, profile)
+        or _remote_mcp_rejection(body, profile)
+    )
 
 
 def tool_choice_unmet(body: Mapping[str, Any], called_a_tool: bool) -> bool:
@@ -116,3 +121,12 @@ def _message_rejection(body: Mapping[str, Any], profile: GroqModelProfile) -> di
 
 def _has_image(message: Mapping[str, Any]) -> bool:
     return any(as_object(part).get('type') == 'image_url' for part in as_array(message.get('content')))
+
+
+def _remote_mcp_rejection(body: Mapping[str, Any], profile: GroqModelProfile) -> dict[str, Any] | None:
+    if 'mcp' in profile.builtin_tools:
+        return None
+    for index, tool in enumerate(as_array(body.get('tools'))):
+        if as_object(tool).get('type') == 'mcp':
+            return _invalid('mcp tools are not supported with this model', param=f'tools.{index}.type')
+    return None

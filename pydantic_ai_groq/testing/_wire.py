@@ -94,6 +94,7 @@ class Completion:
     reasoning: str | None
     tool_calls: tuple[WireToolCall, ...]
     executed_tools: tuple[dict[str, Any], ...]
+    mcp_list_tools: tuple[dict[str, Any], ...]
     annotations: tuple[dict[str, Any], ...]
     finish_reason: str
     usage: Usage
@@ -126,6 +127,7 @@ def resolve(reply: Reply, request: Mapping[str, Any]) -> Completion:
         reasoning=reasoning,
         tool_calls=tool_calls,
         executed_tools=tuple(_executed_tool_json(index, tool) for index, tool in enumerate(reply.executed_tools)),
+        mcp_list_tools=tuple(dict(entry) for entry in reply.mcp_list_tools),
         annotations=tuple(dict(annotation) for annotation in reply.annotations),
         finish_reason=reply.finish_reason or ('tool_calls' if tool_calls else 'stop'),
         usage=reply.usage or estimate_usage(request, reply.text, reply.reasoning, tool_calls),
@@ -182,7 +184,9 @@ def completion_json(completion: Completion) -> dict[str, Any]:
     x_groq: dict[str, Any] = {'id': completion.request_id}
     if _x_groq_cache(completion.usage):
         x_groq['usage'] = _x_groq_usage(completion.usage)
+    listed = {'mcp_list_tools': list(completion.mcp_list_tools)} if completion.mcp_list_tools else {}
     return {
+        **listed,
         'id': completion.id,
         'object': 'chat.completion',
         'created': completion.created,
@@ -220,6 +224,9 @@ def stream_chunks(completion: Completion) -> list[dict[str, Any]]:
         deltas += [{'tool_calls': [{'index': index, 'function': {'arguments': piece}}]} for piece in rest]
     chunks = [_chunk(completion, delta, None) for delta in deltas]
     chunks[0]['x_groq'] = {'id': completion.request_id}
+    if completion.mcp_list_tools:
+        # Where a stream carries it is not recorded; the first chunk is where Groq puts what precedes the answer.
+        chunks[0]['mcp_list_tools'] = list(completion.mcp_list_tools)
     final = _chunk(completion, {}, completion.finish_reason)
     final['x_groq'] = {'id': completion.request_id, 'usage': _x_groq_usage(completion.usage)}
     final['usage'] = _usage_json(completion.usage)
@@ -276,6 +283,9 @@ def _executed_tool_json(index: int, tool: ExecutedToolReply) -> dict[str, Any]:
         entry['code_results'] = [dict(result) for result in tool.code_results]
     if tool.browser_results is not None:
         entry['browser_results'] = [dict(result) for result in tool.browser_results]
+    for key, value in (('name', tool.name), ('server_label', tool.server_label)):
+        if value is not None:
+            entry[key] = value
     return entry
 
 

@@ -100,13 +100,16 @@ REASONING_EFFORTS: tuple[str, ...] = ('none', 'default', 'low', 'medium', 'high'
 """Every `groq_reasoning_effort` setting value."""
 
 BUILTIN_TOOL_KINDS: frozenset[str] = frozenset(
-    {'web_search', 'code_execution', 'browser_search', 'visit_website', 'browser_automation', 'wolfram_alpha'}
+    {'web_search', 'code_execution', 'browser_search', 'visit_website', 'browser_automation', 'wolfram_alpha', 'mcp'}
 )
 """The server-side tool kinds a profile can list (`AbstractBuiltinTool.kind`)."""
 
 
 REASONING_DOCS = 'https://console.groq.com/docs/reasoning'
 """Groq's *Reasoning* page: formats, efforts, `include_reasoning`, and the `raw` + tools/JSON 400."""
+
+REMOTE_MCP_DOCS = 'https://console.groq.com/docs/mcp'
+"""Groq's *Model Context Protocol* page (remote MCP, beta), which lists the models remote MCP runs on."""
 
 REASONING_FORMAT_UNSUPPORTED = 'reasoning_format is not supported with this model'
 """The message of Groq's 400 (`param: reasoning_format`) for a model that does not reason."""
@@ -190,6 +193,14 @@ RULE_EVIDENCE: tuple[tuple[str, str], ...] = (
         'https://console.groq.com/docs/compound list the models that run them',
     ),
     (
+        'remote MCP servers (MCPServerTool, tools type mcp) outside gpt-oss (20b, 120b), qwen3, kimi, llama-4, '
+        'llama: refused',
+        f'{REMOTE_MCP_DOCS} (and https://console.groq.com/docs/tool-use/remote-mcp): "Remote MCP is available on '
+        'all models that support tool use", listing openai/gpt-oss-20b, openai/gpt-oss-120b, qwen/qwen3-32b, '
+        'moonshotai/kimi-k2-instruct-0905, meta-llama/llama-4-maverick-17b-128e-instruct and more; groq SDK 1.7 '
+        'ChatCompletion.mcp_list_tools (server_label, tools) is the chat completions answer; no recorded traffic',
+    ),
+    (
         'earlier thinking on gpt-oss, qwen3, minimax: sent back as the assistant message reasoning field',
         'groq SDK ChatCompletionAssistantMessageParam.reasoning ("supported on models that support reasoning"); '
         'Groq drops gpt-oss reasoning it does not need (vercel/ai#7860)',
@@ -221,6 +232,8 @@ def _efforts(**mapping: str | None) -> Mapping[str, str | None]:
 _NO_FORMATS: frozenset[str] = frozenset()
 _ALL_FORMATS = frozenset(REASONING_FORMATS)
 _NO_TOOLS: frozenset[str] = frozenset()
+# Groq runs remote MCP on the models that take function tools (its docs list gpt-oss, qwen3, kimi, llama 4, ...).
+_REMOTE_MCP = frozenset({'mcp'})
 # 'default' means "the model's default": sent where the model names that value, else left out.
 # On models that never reason, 'none' already holds, so it is accepted and left out too.
 _NOT_REASONING_EFFORTS = _efforts(none=None, default=None)
@@ -276,7 +289,7 @@ _GPT_OSS = GroqModelProfile(
     include_reasoning=True,
     json_schema=True,
     strict_json_schema=True,
-    builtin_tools=frozenset({'browser_search', 'code_execution'}),
+    builtin_tools=frozenset({'browser_search', 'code_execution', 'mcp'}),
     thinking_round_trip='reasoning_field',
 )
 _GPT_OSS_SAFEGUARD = replace(_GPT_OSS, strict_json_schema=False, builtin_tools=frozenset({'browser_search'}))
@@ -286,16 +299,17 @@ _QWEN3_TEXT = GroqModelProfile(
     reasoning_formats=_ALL_FORMATS,
     reasoning_efforts=_QWEN3_ON_OFF_EFFORTS,
     include_reasoning=True,
+    builtin_tools=_REMOTE_MCP,
     thinking_round_trip='reasoning_field',
     raw_think_tags=True,
 )
 _QWEN3_VISION = replace(_QWEN3_TEXT, vision=True)
 _QWEN3_FULL = replace(_QWEN3_VISION, reasoning_efforts=_QWEN3_FULL_EFFORTS)
-_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_PASS_THROUGH_EFFORTS)
+_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_PASS_THROUGH_EFFORTS, builtin_tools=_NO_TOOLS)
 _DEEPSEEK_R1 = replace(_MINIMAX, family='deepseek-r1', thinking_round_trip='think_tags')
-_LLAMA = GroqModelProfile(family='llama')
-_LLAMA_4 = GroqModelProfile(family='llama-4', json_schema=True, vision=True)
-_KIMI = GroqModelProfile(family='kimi', json_schema=True)
+_LLAMA = GroqModelProfile(family='llama', builtin_tools=_REMOTE_MCP)
+_LLAMA_4 = GroqModelProfile(family='llama-4', json_schema=True, vision=True, builtin_tools=_REMOTE_MCP)
+_KIMI = GroqModelProfile(family='kimi', json_schema=True, builtin_tools=_REMOTE_MCP)
 _GUARD = GroqModelProfile(family='guard')
 _LLAMA_GUARD_4 = replace(_GUARD, vision=True)
 _COMPOUND = GroqModelProfile(

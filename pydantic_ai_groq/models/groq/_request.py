@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from ..._strict_schema import strict_schema_or_none
-from ...builtin_tools import AbstractBuiltinTool, WebSearchTool, WolframAlphaTool
+from ...builtin_tools import AbstractBuiltinTool, MCPServerTool, WebSearchTool, WolframAlphaTool
 from ...exceptions import UserError
 from ...messages import (
     BinaryContent,
@@ -30,7 +30,7 @@ from ...messages import (
 from ...tools import ToolDefinition
 from .. import ModelRequestParameters
 from ._catalogue import KNOWN_MODELS
-from ._profiles import GroqModelProfile, check_reasoning_settings, profile_for
+from ._profiles import PROFILES, GroqModelProfile, check_reasoning_settings, profile_for
 
 __all__ = ('build_body', 'map_documents', 'map_messages')
 
@@ -245,6 +245,11 @@ def models_that_run(kind: str) -> list[str]:
     ]
 
 
+def families_that_run(kind: str) -> list[str]:
+    """The profile families that run the server-side tool `kind`, in table order."""
+    return list(dict.fromkeys(profile.family for _, profile in PROFILES if kind in profile.builtin_tools))
+
+
 def _builtin_tools(
     body: dict[str, Any], tools: Sequence[AbstractBuiltinTool], model_name: str, profile: GroqModelProfile
 ) -> list[dict[str, Any]]:
@@ -255,10 +260,13 @@ def _builtin_tools(
         if tool.kind not in profile.builtin_tools:
             able = ', '.join(models_that_run(tool.kind)) or 'none known'
             raise UserError(
-                f'{type(tool).__name__} ({tool.kind}) cannot run on {model_name}; models that run it: {able}.'
+                f'{type(tool).__name__} ({tool.kind}) cannot run on {model_name} ({profile.family} family); '
+                f'families that run it: {", ".join(families_that_run(tool.kind))}; models that run it: {able}.'
             )
     if profile.family != 'compound':
-        return [{'type': _TOOL_TYPES[tool.kind]} for tool in tools]
+        return [
+            tool.wire_json() if isinstance(tool, MCPServerTool) else {'type': _TOOL_TYPES[tool.kind]} for tool in tools
+        ]
     compound_tools: dict[str, Any] = {'enabled_tools': [_COMPOUND_TOOL_IDS[tool.kind] for tool in tools]}
     for tool in tools:
         if isinstance(tool, WolframAlphaTool) and tool.api_key:

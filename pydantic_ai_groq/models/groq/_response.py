@@ -63,7 +63,10 @@ _CACHE_COUNTS: tuple[Literal['dram_cached_tokens', 'sram_cached_tokens'], ...] =
     'dram_cached_tokens',
     'sram_cached_tokens',
 )
-_TOOL_RESULT_FIELDS = ('output', 'search_results', 'code_results', 'browser_results')
+# `name` and `server_label`: what a remote MCP call (type `mcp`) says about the tool it ran.
+_TOOL_RESULT_FIELDS = ('output', 'search_results', 'code_results', 'browser_results', 'name', 'server_label')
+MCP_LIST_TOOLS = 'mcp_list_tools'
+"""The builtin tool name of the tools Groq found on a remote MCP server (`ChatCompletion.mcp_list_tools`)."""
 
 
 # --- wire shapes -------------------------------------------------------------------------------
@@ -101,6 +104,16 @@ class ExecutedTool(TypedDict, total=False):
     search_results: Any
     code_results: Any
     browser_results: Any
+    name: Any
+    server_label: Any
+
+
+class McpListTools(TypedDict, total=False):
+    """One entry of `mcp_list_tools`: the tools Groq found on a remote MCP server."""
+
+    id: str | None
+    server_label: str | None
+    tools: list[Any] | None
 
 
 class _MessageFields(TypedDict, total=False):
@@ -159,6 +172,7 @@ class _CompletionFields(TypedDict, total=False):
     system_fingerprint: str | None
     usage: _Usage | None
     x_groq: _XGroq | None
+    mcp_list_tools: list[McpListTools] | None
 
 
 class _Completion(_CompletionFields, total=False):
@@ -212,8 +226,13 @@ def process_response(
     raw_finish_reason = choice.get('finish_reason')
     if raw_finish_reason:
         details['finish_reason'] = raw_finish_reason
+    listed = [
+        part
+        for index, entry in enumerate(body.get('mcp_list_tools') or ())
+        for part in mcp_list_tools_parts(entry, index)
+    ]
     return ModelResponse(
-        parts=_message_parts(message, think_tags),
+        parts=[*listed, *_message_parts(message, think_tags)],
         usage=usage,
         model_name=body.get('model') or model_name,
         timestamp=timestamp(body.get('created')),
@@ -277,6 +296,17 @@ def executed_tool_result(executed: ExecutedTool, tool_call_id: str) -> BuiltinTo
     if not content:
         return None
     return BuiltinToolReturnPart(executed.get('type') or 'unknown', content, tool_call_id)
+
+
+def mcp_list_tools_parts(entry: McpListTools, index: int) -> tuple[BuiltinToolCallPart, BuiltinToolReturnPart]:
+    """The call and return parts of one `mcp_list_tools` entry: Groq listed a remote MCP server's tools."""
+    call_id = entry.get('id') or f'{MCP_LIST_TOOLS}_{index}'
+    label = entry.get('server_label')
+    content = {'server_label': label, 'tools': entry.get('tools') or []}
+    return (
+        BuiltinToolCallPart(MCP_LIST_TOOLS, {'server_label': label}, call_id),
+        BuiltinToolReturnPart(MCP_LIST_TOOLS, content, call_id),
+    )
 
 
 def timestamp(created: object) -> datetime:

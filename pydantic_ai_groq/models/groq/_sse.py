@@ -50,9 +50,11 @@ from ._response import (
     FINISH_REASONS,
     Chunk,
     ExecutedTool,
+    McpListTools,
     executed_tool_call,
     executed_tool_result,
     map_usage,
+    mcp_list_tools_parts,
     response_details,
     timestamp,
 )
@@ -325,6 +327,8 @@ class GroqStreamedResponse(StreamedResponse):
             if finish_reason := choice.get('finish_reason'):
                 self.finish_reason = FINISH_REASONS.get(finish_reason)
                 self.provider_details['finish_reason'] = finish_reason
+        if listed := chunk.get('mcp_list_tools'):
+            self._handle_mcp_list_tools(listed)
         # Usage only rides on the last chunk; other chunks skip this branch.
         x_groq = chunk.get('x_groq')
         x_usage = x_groq.get('usage') if x_groq is not None else None
@@ -362,6 +366,13 @@ class GroqStreamedResponse(StreamedResponse):
             result = executed_tool_result(executed, f'executed_tool_{index}')
             if result is not None:
                 self._pending_events.append(parts.handle_part(result))
+
+    def _handle_mcp_list_tools(self, listed: list[McpListTools]) -> None:
+        for index, entry in enumerate(listed):
+            call, result = mcp_list_tools_parts(entry, index)
+            if call.tool_call_id not in self._executed_seen:  # a chunk may repeat the list
+                self._executed_seen.add(call.tool_call_id)
+                self._pending_events += [self._parts_manager.handle_part(call), self._parts_manager.handle_part(result)]
 
     def _read_metadata(self, chunk: Chunk) -> None:
         self.provider_response_id = chunk.get('id')
