@@ -8,16 +8,31 @@ import json
 import sys
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import httpx
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ._asgi import (
+    Receive,
+    Response,
+    Send,
+    encode_headers,
+    error_response,
+    json_bytes,
+    json_headers,
+    lifespan,
+    lower_headers,
+    method_not_allowed,
+    read_body,
+    respond,
+    send_part,
+    unauthorized,
+)
 from ._catalogue import KeyTier, ModelCard, model_json, models_for
-from ._json import dumps_compact
 from ._limits import Counters, RateLimitWindows, Refusal, WindowLimiter
 from ._policy import default_policy
 from ._remote_mcp import RemoteMCPError, mcp_servers, run_remote_mcp
@@ -53,21 +68,10 @@ BASE_URL = 'http://groq-emulator'
 Policy = Callable[[dict[str, Any]], Reply | ErrorReply]
 """Chooses the reply to a chat completions request body."""
 
-_Message = MutableMapping[str, Any]
-_Receive = Callable[[], Awaitable[_Message]]
-_Send = Callable[[_Message], Awaitable[None]]
-
 _API = '/openai/v1'
 _CHAT_PATH = f'{_API}/chat/completions'
 _MODELS_PATH = f'{_API}/models'
 _UNSUPPORTED_PARAMS = ('logprobs', 'logit_bias', 'top_logprobs')
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    headers: dict[str, str]
 
 
 class GroqEmulator:
@@ -211,7 +215,7 @@ class GroqEmulator:
         """
         return serve_asgi(self, host, port)
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: _Receive, send: _Send) -> None:
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope.
 
         Args:
@@ -220,11 +224,11 @@ class GroqEmulator:
             send: The ASGI send callable.
         """
         if scope['type'] == 'lifespan':
-            await _lifespan(receive, send)
+            await lifespan(receive, send)
             return
         if scope['type'] != 'http':
             raise ValueError(f'unsupported ASGI scope type {scope["type"]!r}')
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:
             return
         headers = {name.decode('latin-1').lower(): value.decode('latin-1') for name, value in scope['headers']}
@@ -235,19 +239,19 @@ class GroqEmulator:
         elif path == _MODELS_PATH or path.startswith(f'{_MODELS_PATH}/'):
             with self._lock:
                 self.model_requests.append(path)
-            await _respond(send, self._models_response(method, path, headers))
+            await respond(send, self._models_response(method, path, headers))
         else:
             message = (
                 f'Unknown request URL: {method} {path}. '
                 'Please check the URL for typos, or see the docs at https://console.groq.com/docs/'
             )
-            await _respond(send, _error(404, error_json(message, code='unknown_url')))
+            await respond(send, error_response(404, error_json(message, code='unknown_url')))
 
-    def _models_response(self, method: str, path: str, headers: Mapping[str, str]) -> _Response:
+    def _models_response(self, method: str, path: str, headers: Mapping[str, str]) -> Response:
         if method != 'GET':
-            return _method_not_allowed(method, path, 'GET')
+            return method_not_allowed(method, path, 'GET')
         if not self._authorized(headers):
-            return _unauthorized()
+            return unauthorized()
         if path == _MODELS_PATH:
             # Like Groq, the listing leaves decommissioned models out; they can still be retrieved by name.
             cards = [model_json(card) for card in self._models.values() if card.active]
@@ -256,16 +260,16 @@ class GroqEmulator:
             model = path[len(_MODELS_PATH) + 1 :]
             card = self._models.get(model)
             if card is None:
-                return _error(404, default_error_json(404, model))
+                return error_response(404, default_error_json(404, model))
             payload = model_json(card)
         with self._lock:
             rate_headers = self._rate_headers()
-        headers = {**_json_headers(), **rate_headers, 'x-request-id': new_request_id()}
-        return _Response(200, _json_bytes(payload), headers)
+        headers = {**json_headers(), **rate_headers, 'x-request-id': new_request_id()}
+        return Response(200, json_bytes(payload), headers)
 
-    async def _chat(self, method: str, headers: dict[str, str], raw: bytes, send: _Send) -> None:
+    async def _chat(self, method: str, headers: dict[str, str], raw: bytes, send: Send) -> None:
         if method != 'POST':
-            await _respond(send, _method_not_allowed(method, _CHAT_PATH, 'POST'))
+            await respond(send, method_not_allowed(method, _CHAT_PATH, 'POST'))
             return
         try:
             parsed: object = json.loads(raw)
@@ -276,20 +280,20 @@ class GroqEmulator:
             with self._lock:
                 self._record(body, headers)
         if not self._authorized(headers):
-            await _respond(send, _unauthorized())
+            await respond(send, unauthorized())
             return
         if body is None:
             message = 'We could not parse the JSON body of your request. The API expects a JSON object.'
-            await _respond(send, _error(400, error_json(message, code='json_invalid')))
+            await respond(send, error_response(400, error_json(message, code='json_invalid')))
             return
         rejection = self._validate(body)
         if rejection is not None:
-            await _respond(send, rejection)
+            await respond(send, rejection)
             return
         refusal = self._admit(body)
         if refusal is not None:
-            headers = {**_json_headers(), **refusal.headers, 'x-request-id': new_request_id()}
-            await _respond(send, _Response(refusal.status, _json_bytes(refusal.body), headers))
+            headers = {**json_headers(), **refusal.headers, 'x-request-id': new_request_id()}
+            await respond(send, Response(refusal.status, json_bytes(refusal.body), headers))
             return
         reply = self._next_reply(body)
         if reply.delay > 0:
@@ -297,13 +301,15 @@ class GroqEmulator:
         if isinstance(reply, Reply) and tool_choice_unmet(body, bool(reply.tool_calls)):
             reply = _tool_choice_failure(reply, body.get('stream') is True)
         if isinstance(reply, ErrorReply):
-            await _respond(send, self._error_reply_response(reply, body))
+            await respond(send, self._error_reply_response(reply, body))
             return
         if servers := mcp_servers(body):
             try:
                 reply = await _with_remote_mcp(reply, servers)
             except RemoteMCPError as error:
-                await _respond(send, _error(400, error_json(str(error), code='invalid_request_error', param='tools')))
+                await respond(
+                    send, error_response(400, error_json(str(error), code='invalid_request_error', param='tools'))
+                )
                 return
         completion = resolve(reply, body)
         with self._lock:
@@ -315,11 +321,11 @@ class GroqEmulator:
             response_headers = {**self._rate_headers(), 'x-request-id': completion.request_id}
         if body.get('stream') is True:
             response_headers.update({'content-type': 'text/event-stream', 'cache-control': 'no-cache'})
-            await _stream(send, completion, reply, {**response_headers, **_lower(reply.headers)})
+            await _stream(send, completion, reply, {**response_headers, **lower_headers(reply.headers)})
         else:
-            response_headers.update(_json_headers())
-            payload = _json_bytes(completion_json(completion))
-            await _respond(send, _Response(200, payload, {**response_headers, **_lower(reply.headers)}))
+            response_headers.update(json_headers())
+            payload = json_bytes(completion_json(completion))
+            await respond(send, Response(200, payload, {**response_headers, **lower_headers(reply.headers)}))
 
     def _record(self, body: dict[str, Any], headers: dict[str, str]) -> None:
         """Keep the request (the last `keep_requests` only) and count it; call with the lock held."""
@@ -335,35 +341,39 @@ class GroqEmulator:
         expected = f'Bearer {self._api_key}'.encode()
         return hmac.compare_digest(headers.get('authorization', '').encode(), expected)
 
-    def _validate(self, body: dict[str, Any]) -> _Response | None:
+    def _validate(self, body: dict[str, Any]) -> Response | None:
         """Reject what Groq rejects before a model ever sees the request."""
         model = body.get('model')
         if not isinstance(model, str):
-            return _error(400, error_json("'model' : property 'model' is missing", code='invalid_request_error'))
+            return error_response(
+                400, error_json("'model' : property 'model' is missing", code='invalid_request_error')
+            )
         if not body.get('messages') or not isinstance(body['messages'], list):
             message = "'messages' : property 'messages' is missing or empty"
-            return _error(400, error_json(message, code='invalid_request_error'))
+            return error_response(400, error_json(message, code='invalid_request_error'))
         card = self._models.get(model)
         if card is None:
-            return _error(404, default_error_json(404, model))
+            return error_response(404, default_error_json(404, model))
         if not card.active:
             message = (
                 f'The model `{model}` has been decommissioned and is no longer supported. '
                 'Please refer to https://console.groq.com/docs/deprecations for a recommendation on which model '
                 'to use instead.'
             )
-            return _error(400, error_json(message, code='model_decommissioned'))
+            return error_response(400, error_json(message, code='model_decommissioned'))
         if (refused := rejection(body)) is not None:
-            return _error(400, refused)
+            return error_response(400, refused)
         n = body.get('n', 1)
         if n != 1:
             bound = 'at least' if isinstance(n, int) and n < 1 else 'at most'
-            return _error(400, error_json(f"'n' : number must be {bound} 1", code='invalid_request_error', param='n'))
+            return error_response(
+                400, error_json(f"'n' : number must be {bound} 1", code='invalid_request_error', param='n')
+            )
         for param in _UNSUPPORTED_PARAMS:
             value = body.get(param)
             if value is not None and value is not False:
                 message = f'`{param}` is not supported by the Groq API'
-                return _error(400, error_json(message, code='unsupported_parameter', param=param))
+                return error_response(400, error_json(message, code='unsupported_parameter', param=param))
         return None
 
     def _admit(self, body: dict[str, Any]) -> Refusal | None:
@@ -391,17 +401,17 @@ class GroqEmulator:
             return self._policy(body)
         return default_policy(body)
 
-    def _error_reply_response(self, reply: ErrorReply, body: dict[str, Any]) -> _Response:
+    def _error_reply_response(self, reply: ErrorReply, body: dict[str, Any]) -> Response:
         if isinstance(reply.body, str):
             content, content_type = reply.body.encode(), 'text/plain; charset=utf-8'
         else:
             model = body.get('model')
             payload = reply.body if reply.body is not None else default_error_json(reply.status, str(model))
-            content, content_type = _json_bytes(payload), 'application/json'
+            content, content_type = json_bytes(payload), 'application/json'
         with self._lock:
             rate_headers = self._rate_headers()
         headers = {**rate_headers, 'content-type': content_type, 'x-request-id': new_request_id()}
-        return _Response(reply.status, content, {**headers, **_lower(reply.headers)})
+        return Response(reply.status, content, {**headers, **lower_headers(reply.headers)})
 
 
 async def _with_remote_mcp(reply: Reply, servers: Sequence[Mapping[str, Any]]) -> Reply:
@@ -430,7 +440,7 @@ def _tool_choice_failure(reply: Reply, stream: bool) -> Reply | ErrorReply:
     return replace(reply, stream_error=error, stream_error_after=sys.maxsize)
 
 
-async def _stream(send: _Send, completion: Completion, reply: Reply, headers: Mapping[str, str]) -> None:
+async def _stream(send: Send, completion: Completion, reply: Reply, headers: Mapping[str, str]) -> None:
     """Send the reply as server-sent events, one ASGI message per event so sockets stream them."""
     chunks = stream_chunks(completion)
     # Faults land before the finish chunk at the latest, so a faulty stream never looks complete.
@@ -438,83 +448,21 @@ async def _stream(send: _Send, completion: Completion, reply: Reply, headers: Ma
     cut_at = _clamp(reply.cut_after, last)
     malformed_at = _clamp(reply.malformed_after, last)
     error_at = _clamp(reply.stream_error_after, last) if reply.stream_error is not None else None
-    await send({'type': 'http.response.start', 'status': 200, 'headers': _encode_headers(headers)})
+    await send({'type': 'http.response.start', 'status': 200, 'headers': encode_headers(headers)})
     for index, chunk in enumerate(chunks):
         if index and reply.chunk_delay > 0:
             await anyio.sleep(reply.chunk_delay)
         if index == cut_at:
             break
         if index == error_at:
-            await _send_part(send, sse_error(reply.stream_error or {}))
+            await send_part(send, sse_error(reply.stream_error or {}))
             break
         if index == malformed_at:
-            await _send_part(send, SSE_MALFORMED)
-        await _send_part(send, sse_data(chunk))
+            await send_part(send, SSE_MALFORMED)
+        await send_part(send, sse_data(chunk))
     else:
-        await _send_part(send, SSE_DONE)
+        await send_part(send, SSE_DONE)
     await send({'type': 'http.response.body', 'body': b'', 'more_body': False})
-
-
-async def _send_part(send: _Send, data: bytes) -> None:
-    await send({'type': 'http.response.body', 'body': data, 'more_body': True})
-
-
-async def _respond(send: _Send, response: _Response) -> None:
-    start = {'type': 'http.response.start', 'status': response.status, 'headers': _encode_headers(response.headers)}
-    await send(start)
-    await send({'type': 'http.response.body', 'body': response.body, 'more_body': False})
-
-
-async def _read_body(receive: _Receive) -> bytes | None:
-    """Return the whole request body, or `None` if the client went away first."""
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        if message['type'] == 'http.disconnect':
-            return None
-        parts.append(message.get('body', b''))
-        if not message.get('more_body', False):
-            return b''.join(parts)
-
-
-async def _lifespan(receive: _Receive, send: _Send) -> None:
-    # Nothing to set up or tear down; acknowledging lets ASGI servers that run lifespan carry on.
-    while True:
-        message = await receive()
-        await send({'type': f'{message["type"]}.complete'})
-        if message['type'] == 'lifespan.shutdown':
-            return
-
-
-def _error(status: int, payload: Mapping[str, Any]) -> _Response:
-    return _Response(status, _json_bytes(payload), {**_json_headers(), 'x-request-id': new_request_id()})
-
-
-def _unauthorized() -> _Response:
-    # The message never repeats the key that was sent.
-    return _error(401, error_json('Invalid API Key', code='invalid_api_key'))
-
-
-def _method_not_allowed(method: str, path: str, allowed: str) -> _Response:
-    response = _error(405, error_json(f'{method} is not allowed on {path}', code='method_not_allowed'))
-    response.headers['allow'] = allowed
-    return response
-
-
-def _json_headers() -> dict[str, str]:
-    return {'content-type': 'application/json'}
-
-
-def _json_bytes(payload: Mapping[str, Any]) -> bytes:
-    return dumps_compact(payload).encode()
-
-
-def _encode_headers(headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(name.lower().encode('latin-1'), value.encode('latin-1')) for name, value in headers.items()]
-
-
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
 
 
 def _clamp(index: int | None, last: int) -> int | None:
