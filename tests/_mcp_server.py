@@ -80,6 +80,11 @@ def build_server(name: str = 'test-tools') -> MCPServer:
         """Return an isError result explicitly."""
         return types.CallToolResult(content=[types.TextContent(type='text', text='quota exhausted')], is_error=True)
 
+    @server.tool(structured_output=False)
+    def header(name: str, ctx: Context) -> str:
+        """A header of the HTTP request that carried the call."""
+        return (ctx.headers or {}).get(name, 'missing')
+
     @server.tool()
     async def slow() -> str:
         """Never answer."""

@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 from _mcp_server import build_server
 from mcp import types
+from mcp.server import Server
 
 from pydantic_ai_groq._run_context import RunContext
 from pydantic_ai_groq.exceptions import ModelRetry, UserError
@@ -175,6 +176,24 @@ async def test_tool_list_is_cached_until_the_server_says_it_changed(model: GroqM
         assert await server.call_tool('extra', {}, ctx, tools['extra']) == 'extra!'
 
 
+async def test_tool_lists_in_pages_are_read_to_the_end(model: GroqModel):
+    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        page = int(params.cursor) if params and params.cursor else 0
+        tools = [types.Tool(name=f'tool_{page}_{i}', input_schema={'type': 'object'}) for i in range(2)]
+        return types.ListToolsResult(tools=tools, next_cursor=str(page + 1) if page < 2 else None)
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        return types.CallToolResult(content=[types.TextContent(type='text', text=f'called {params.name}')])
+
+    low_level = Server('paged', on_list_tools=list_tools, on_call_tool=call_tool)
+    ctx = run_context(model)
+    async with MCPServerInProcess(low_level) as server:
+        tools = await server.get_tools(ctx)
+        assert list(tools) == ['tool_0_0', 'tool_0_1', 'tool_1_0', 'tool_1_1', 'tool_2_0', 'tool_2_1']
+        assert tools['tool_2_1'].tool_def.description == ''
+        assert await server.call_tool('tool_2_1', {}, ctx, tools['tool_2_1']) == 'called tool_2_1'
+
+
 async def test_entering_is_reference_counted(model: GroqModel):
     server = MCPServerInProcess(build_server())
     async with server:
@@ -247,6 +266,18 @@ async def test_streamable_http_server(http_url: str, model: GroqModel):
         }
         with pytest.raises(ModelRetry, match='Error executing tool fail'):
             await server.call_tool('web_fail', {'reason': 'x'}, ctx, tools['web_fail'])
+        assert await server.call_tool('web_header', {'name': 'x-test'}, ctx, tools['web_header']) == 'yes'
+
+
+async def test_streamable_http_server_past_its_timeout(http_url: str, model: GroqModel):
+    ctx = run_context(model)
+    async with MCPServerStreamableHTTP(http_url, name='web', timeout=0.2) as server:
+        tools = await server.get_tools(ctx)
+        with pytest.raises(MCPServerError, match=r"^MCP server 'web': failed during the call of tool 'slow'") as e:
+            await server.call_tool('slow', {}, ctx, tools['slow'])
+        assert e.value.kind == 'timeout'
+        # A timeout leaves the session usable.
+        assert await server.call_tool('echo', {'text': 'after'}, ctx, tools['echo']) == 'after'
 
 
 async def test_streamable_http_server_that_is_not_there():

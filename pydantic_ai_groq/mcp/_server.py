@@ -156,10 +156,19 @@ class MCPServer(AbstractToolset[Any]):
             if self._tools is None:
                 assert self._client is not None
                 try:
-                    self._tools = (await self._client.list_tools()).tools
+                    self._tools = await self._list_all_tools(self._client)
                 except Exception as e:
                     raise self._server_error(e, 'could not list its tools', self.startup_timeout) from e
             return self._tools
+
+    @staticmethod
+    async def _list_all_tools(client: Client) -> list[types.Tool]:
+        page = await client.list_tools()
+        tools = list(page.tools)
+        while page.next_cursor is not None:
+            page = await client.list_tools(cursor=page.next_cursor)
+            tools.extend(page.tools)
+        return tools
 
     async def get_tools(self, ctx: RunContext[Any]) -> dict[str, ToolsetTool[Any]]:
         """The server's tools as this step offers them, prefixed when `tool_prefix` is set."""
