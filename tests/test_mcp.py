@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 import uvicorn
 from _mcp_server import build_server
@@ -201,6 +203,64 @@ async def test_entering_is_reference_counted(model: GroqModel):
             assert server.is_running
         assert server.is_running
         await server.get_tools(run_context(model))
+    assert not server.is_running
+
+
+@pytest.mark.parametrize(
+    'make_server', [lambda: MCPServerInProcess(build_server()), stdio_server], ids=['in-process', 'stdio']
+)
+async def test_the_last_user_to_leave_stops_the_session_whoever_started_it(make_server: Callable[[], MCPServer]):
+    # Runs overlap: the first run starts the session, the second run ends after it and stops it.
+    # The `mcp` client's task groups must be left by the task that entered them.
+    server = make_server()
+    first_in, second_in, first_out = anyio.Event(), anyio.Event(), anyio.Event()
+    answers: list[object] = []
+
+    async def first() -> None:
+        async with server:
+            first_in.set()
+            await second_in.wait()
+            answers.append(await server.direct_call_tool('echo', {'text': 'first'}))
+        first_out.set()
+
+    async def second() -> None:
+        await first_in.wait()
+        async with server:
+            second_in.set()
+            await first_out.wait()
+            answers.append(await server.direct_call_tool('echo', {'text': 'second'}))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(first)
+        group.start_soon(second)
+    assert answers == ['first', 'second']
+    assert not server.is_running
+
+
+async def test_cancelled_while_starting_stops_what_was_started():
+    lifespan_entered = anyio.Event()
+    lifespan_left = anyio.Event()
+
+    @asynccontextmanager
+    async def stuck(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
+        lifespan_entered.set()
+        try:
+            await anyio.sleep_forever()
+            yield {}
+        finally:
+            lifespan_left.set()
+
+    server = MCPServerInProcess(Server('stuck', lifespan=stuck))
+
+    async def enter() -> None:
+        async with server:
+            raise AssertionError('the server never answers')  # pragma: no cover
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(enter)
+        await lifespan_entered.wait()
+        group.cancel_scope.cancel()
+    assert lifespan_left.is_set()
     assert not server.is_running
 
 

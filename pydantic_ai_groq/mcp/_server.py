@@ -7,6 +7,7 @@ list is fetched once per session and again only after the server says it changed
 
 from __future__ import annotations
 
+import asyncio
 from abc import abstractmethod
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -75,7 +76,7 @@ class MCPServer(AbstractToolset[Any]):
         self.sampling_model = sampling_model
         self.elicitation_handler = elicitation_handler
         self._client: Client | None = None
-        self._exit_stack: AsyncExitStack | None = None
+        self._session: tuple[asyncio.Task[None], asyncio.Event] | None = None
         self._entries = 0
         self._lock = anyio.Lock()
         self._tools: list[types.Tool] | None = None
@@ -113,12 +114,28 @@ class MCPServer(AbstractToolset[Any]):
         """Stop the session when the last user leaves."""
         async with self._lock:
             self._entries -= 1
-            if self._entries == 0 and self._exit_stack is not None:
-                stack, self._exit_stack, self._client, self._tools = self._exit_stack, None, None, None
-                await stack.aclose()
+            if self._entries == 0 and self._session is not None:
+                (task, stop), self._session, self._client, self._tools = self._session, None, None, None
+                stop.set()
+                await asyncio.shield(task)
         return None
 
     async def _start(self) -> None:
+        # The session lives in a task of its own: the `mcp` client's task groups must be left by the
+        # task that entered them, and the last user to leave is often not the one that started it.
+        started: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._hold_session(started, stop))
+        try:
+            self._client = await started
+        except BaseException:
+            task.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([task])  # its clean-up: a subprocess is stopped before we go on
+            raise
+        self._session = (task, stop)
+
+    async def _hold_session(self, started: asyncio.Future[Client], stop: asyncio.Event) -> None:
         async with AsyncExitStack() as stack:
             client = Client(
                 self._target(stack),
@@ -132,10 +149,14 @@ class MCPServer(AbstractToolset[Any]):
                 else None,
             )
             try:
-                self._client = await stack.enter_async_context(client)
+                entered = await stack.enter_async_context(client)
             except Exception as e:
-                raise self._server_error(e, 'could not be started', self.startup_timeout) from e
-            self._exit_stack = stack.pop_all()
+                error = self._server_error(e, 'could not be started', self.startup_timeout)
+                error.__cause__ = e
+                started.set_exception(error)
+                return
+            started.set_result(entered)
+            await stop.wait()
 
     async def _on_message(self, message: IncomingMessage) -> None:
         if isinstance(message, types.ServerNotification) and isinstance(message, types.ToolListChangedNotification):
