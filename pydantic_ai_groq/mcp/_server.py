@@ -15,11 +15,10 @@ from typing import Any, cast
 
 import anyio
 from mcp import Client, MCPError, types
-from mcp.client._transport import Transport
+from mcp.client import Transport
 from mcp.client.session import ClientRequestContext, IncomingMessage
 from mcp.server import Server
 from mcp.server.mcpserver import MCPServer as FastServer
-from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from pydantic_core import SchemaValidator, core_schema
 from typing_extensions import Self
 
@@ -231,9 +230,9 @@ class MCPServer(AbstractToolset[Any]):
 
     def _call_failed(self, error: Exception, name: str) -> ModelRetry | MCPServerError:
         code = error.code if isinstance(error, MCPError) else None
-        if code is not None and code not in (CONNECTION_CLOSED, REQUEST_TIMEOUT):
+        if code is not None and code not in (types.CONNECTION_CLOSED, types.REQUEST_TIMEOUT):
             return ModelRetry(f'The server refused the call: {error}')
-        if code != REQUEST_TIMEOUT:
+        if code != types.REQUEST_TIMEOUT:
             self._tools = None  # the session broke: what it listed is not trusted any more
         return self._server_error(error, f'failed during the call of tool {name!r}', self.timeout)
 
@@ -242,6 +241,6 @@ class MCPServer(AbstractToolset[Any]):
         # (`BaseExceptionGroup` is a builtin from Python 3.11 only; its `exceptions` is never empty.)
         while isinstance(leaves := getattr(error, 'exceptions', None), tuple):
             error = cast(tuple[BaseException, ...], leaves)[0]
-        if isinstance(error, MCPError) and error.code == REQUEST_TIMEOUT:
+        if isinstance(error, MCPError) and error.code == types.REQUEST_TIMEOUT:
             return MCPServerError(self.label, f'{what}: no answer within {timeout:g}s', 'timeout')
         return MCPServerError(self.label, f'{what}: {type(error).__name__}: {error}')
