@@ -19,6 +19,7 @@ SUITES = (
     'bench.agent',
     'bench.rate_limit',
     'bench.instrumentation',
+    'bench.mcp',
 )
 
 

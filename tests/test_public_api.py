@@ -37,11 +37,11 @@ def test_unknown_names_raise_attribute_error() -> None:
         raise AssertionError('expected AttributeError')
 
 
-def test_importing_the_package_loads_neither_groq_nor_opentelemetry() -> None:
+def test_importing_the_package_loads_neither_groq_nor_opentelemetry_nor_mcp() -> None:
     code = (
         'import sys, pydantic_ai_groq\n'
         'from pydantic_ai_groq import Agent, ModelRequest, ToolOutput\n'
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('groq', 'opentelemetry'))\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('groq', 'opentelemetry', 'mcp'))\n"
         'print(heavy)\n'
         'pydantic_ai_groq.GroqModel\n'
         "print('groq' in sys.modules)\n"
