@@ -20,7 +20,8 @@ from .models import Model, ModelRequestParameters, infer_model
 from .output import OutputDataT, OutputSpec
 from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, finished_result
 from .settings import ModelSettings, merge_model_settings
-from .tools import AgentDepsT, DocstringFormat, RunContext, Tool
+from .tools import AgentDepsT, DocstringFormat, PrepareTool, PrepareTools, RunContext, Tool
+from .toolsets import AbstractToolset, CombinedToolset, FunctionToolset
 from .usage import UsageLimits
 
 if TYPE_CHECKING:
@@ -52,6 +53,12 @@ class ToolOptions(TypedDict, total=False):
     """`google`, `numpy`, `sphinx` or `auto` (the default)."""
     require_parameter_descriptions: bool
     """Fail when a parameter has no description."""
+    prepare: PrepareTool[Any] | None
+    """Change the tool's definition each step, or hide it (return `None`)."""
+    sequential: bool
+    """Run this tool's calls alone, never beside other calls of the same response."""
+    timeout: float | None
+    """Seconds a call may take before the model gets a retry prompt."""
 
 
 class Agent(Generic[AgentDepsT, OutputDataT]):
@@ -73,6 +80,10 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: The type of `deps` the run passes to tools (for type checking).
         tools: Functions or `Tool`s the model may call.
         builtin_tools: Tools Groq runs server-side.
+        toolsets: More tools, from toolsets (`FunctionToolset`, MCP servers, `.prefixed()` views, ...),
+            asked for their tools before every request.
+        prepare_tools: `(ctx, tool_defs) -> tool_defs`, sync or async: changes or leaves out function
+            tools before every request, after the toolsets and each tool's `prepare`.
         retries: How often each tool may fail in a row (invalid arguments, `ModelRetry`) before the run fails.
         output_retries: How often the output may be invalid before the run fails; defaults to `retries`.
         model_settings: Default settings for every request.
@@ -99,6 +110,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: type[AgentDepsT] = ...,
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] = ...,
         builtin_tools: Sequence[AbstractBuiltinTool] = ...,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] = ...,
+        prepare_tools: PrepareTools[AgentDepsT] | None = ...,
         retries: int = ...,
         output_retries: int | None = ...,
         model_settings: ModelSettings | None = ...,
@@ -122,6 +135,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: type[AgentDepsT] = ...,
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] = ...,
         builtin_tools: Sequence[AbstractBuiltinTool] = ...,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] = ...,
+        prepare_tools: PrepareTools[AgentDepsT] | None = ...,
         retries: int = ...,
         output_retries: int | None = ...,
         model_settings: ModelSettings | None = ...,
@@ -141,6 +156,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: type[AgentDepsT] = type(None),  # noqa: B008  (a constant: NoneType)
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] = (),
         builtin_tools: Sequence[AbstractBuiltinTool] = (),
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] = (),
+        prepare_tools: PrepareTools[AgentDepsT] | None = None,
         retries: int = 1,
         output_retries: int | None = None,
         model_settings: ModelSettings | None = None,
@@ -164,9 +181,13 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._system_prompts: list[str | SystemPromptFunc] = (
             [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
         )
-        self._tools: dict[str, Tool[AgentDepsT]] = {}
+        self._function_toolset = FunctionToolset[AgentDepsT]()
         for tool in tools:
             self._add_tool(cast('Tool[AgentDepsT]', tool) if isinstance(tool, Tool) else Tool(tool))
+        self._toolsets = list(toolsets)
+        # One toolset for every run: entered once, by `async with agent:` or by the runs it serves.
+        self._toolset = CombinedToolset[AgentDepsT]([self._function_toolset, *self._toolsets])
+        self._prepare_tools = prepare_tools
         self._builtin_tools = list(builtin_tools)
         if retries < 0 or (output_retries is not None and output_retries < 0):
             raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
@@ -180,6 +201,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._output_validators: list[OutputValidator] = []
         self._override_model: ContextVar[Model | None] = ContextVar('_override_model', default=None)
         self._override_deps: ContextVar[tuple[AgentDepsT] | None] = ContextVar('_override_deps', default=None)
+        self._override_toolset: ContextVar[AbstractToolset[AgentDepsT] | None] = ContextVar(
+            '_override_toolset', default=None
+        )
         if instrument is True:
             from .instrumentation import InstrumentationSettings  # OpenTelemetry is imported only when instrumenting
 
@@ -188,14 +212,23 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
 
     def __repr__(self) -> str:
         model = self._model.model_name if isinstance(self._model, Model) else self._model
-        return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._tools)!r})'
+        return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._function_toolset.tools)!r})'
 
     # --- registration -------------------------------------------------------------------------
 
     def _add_tool(self, tool: Tool[AgentDepsT]) -> None:
-        if tool.name in self._tools or tool.name in self._output_schema.tools:
+        if tool.name in self._output_schema.tools:
             raise UserError(f'Tool name {tool.name!r} is used twice; tool names must be unique.')
-        self._tools[tool.name] = tool
+        self._function_toolset.add_tool(tool)
+
+    async def __aenter__(self) -> Agent[AgentDepsT, OutputDataT]:
+        """Enter the agent's toolsets (e.g. start MCP servers) once for every run inside the block."""
+        await self._toolset.__aenter__()
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        """Leave the agent's toolsets, once no run uses them any more."""
+        await self._toolset.__aexit__(*args)
 
     @overload
     def tool(
@@ -243,6 +276,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                     strict=options.get('strict'),
                     docstring_format=options.get('docstring_format', 'auto'),
                     require_parameter_descriptions=options.get('require_parameter_descriptions', False),
+                    prepare=options.get('prepare'),
+                    sequential=options.get('sequential', False),
+                    timeout=options.get('timeout'),
                 )
             )
             return func
@@ -282,15 +318,29 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
     # --- running ------------------------------------------------------------------------------
 
     @contextmanager
-    def override(self, *, model: Model | str | None = None, deps: AgentDepsT | None = None) -> Generator[None]:
-        """Replace the model and/or deps of every run inside the block (for tests).
+    def override(
+        self,
+        *,
+        model: Model | str | None = None,
+        deps: AgentDepsT | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]] | None = None,
+    ) -> Generator[None]:
+        """Replace the model, deps, toolsets and/or function tools of every run inside the block (for tests).
 
         Args:
             model: The model to use instead (e.g. a `GroqModel` on the emulator).
             deps: The deps to use instead, whatever a run passes.
+            toolsets: The toolsets to use instead of the agent's `toolsets`.
+            tools: The function tools to use instead of the agent's `tools` and `@agent.tool`s.
         """
         model_token = self._override_model.set(infer_model(model)) if model is not None else None
         deps_token = self._override_deps.set((deps,)) if deps is not None else None
+        toolset_token = None
+        if toolsets is not None or tools is not None:
+            function_toolset = self._function_toolset if tools is None else FunctionToolset[AgentDepsT](tools)
+            chosen = self._toolsets if toolsets is None else list(toolsets)
+            toolset_token = self._override_toolset.set(CombinedToolset([function_toolset, *chosen]))
         try:
             yield
         finally:
@@ -298,6 +348,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                 self._override_model.reset(model_token)
             if deps_token is not None:
                 self._override_deps.reset(deps_token)
+            if toolset_token is not None:
+                self._override_toolset.reset(toolset_token)
 
     def _prepare_run(
         self,
@@ -307,6 +359,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None,
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits | None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None,
     ) -> AgentRun[AgentDepsT]:
         chosen = self._override_model.get() or model or self._model
         if chosen is None:
@@ -317,8 +370,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         overridden = self._override_deps.get()
         run_deps: Any = overridden[0] if overridden is not None else deps
         schema = self._output_schema
+        toolset = self._override_toolset.get() or self._toolset
+        if toolsets:
+            toolset = CombinedToolset([toolset, *toolsets])
+        may_call_tools = bool(
+            self._function_toolset.tools or self._toolsets or toolsets or toolset is not self._toolset
+        )
         params = ModelRequestParameters(
-            function_tools=[tool.tool_def for tool in self._tools.values()],
+            function_tools=[],  # each step's, from the toolsets
             builtin_tools=self._builtin_tools,
             output_mode=schema.mode,
             output_tools=schema.tool_defs,
@@ -326,7 +385,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             allow_text_output=schema.allow_text or schema.mode in ('native', 'prompted'),
         )
         instructions = list(self._instructions)
-        if output_instructions := schema.instructions_for(function_tools=bool(self._tools)):
+        if output_instructions := schema.instructions_for(function_tools=may_call_tools):
             instructions.append(output_instructions)
         return AgentRun(
             model=resolved,
@@ -334,7 +393,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             user_prompt=user_prompt,
             message_history=message_history,
             output_schema=schema,
-            tools=dict(self._tools),
+            toolset=toolset,
+            prepare_tools=self._prepare_tools,
+            may_call_tools=may_call_tools,
             model_settings=merge_model_settings(self._model_settings, model_settings) or None,  # pyright: ignore[reportArgumentType]
             usage_limits=usage_limits or self._usage_limits or UsageLimits(),
             params=params,
@@ -357,6 +418,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """Run the loop to the end and return the result.
 
@@ -368,13 +430,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             model: A model for this run instead of the agent's.
             model_settings: Settings for this run, over the agent's.
             usage_limits: Limits for this run instead of the agent's.
+            toolsets: More toolsets for this run, beside the agent's.
 
         Raises:
             UnexpectedModelBehavior: When retries run out or the output is cut off.
             UsageLimitExceeded: When a usage limit would be exceeded.
             ModelHTTPError: When Groq answers with an error.
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         async for _ in agent_run.events(stream=False):
             pass
         return finished_result(agent_run)
@@ -388,6 +451,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """`run` for scripts and threads: runs on the process's one sync event loop and returns the result.
 
@@ -403,6 +467,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                 model=model,
                 model_settings=model_settings,
                 usage_limits=usage_limits,
+                toolsets=toolsets,
             )
 
         return run_sync(main, 'run_sync', 'agent.run')
@@ -417,13 +482,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AsyncGenerator[StreamedRunResult[OutputDataT]]:
         """Run with every model response streamed; yields a `StreamedRunResult`.
 
         Tool-call steps run as usual; read the answer with `stream_text()`, `stream_output()`
         or `get_output()`. Leaving the block early closes the HTTP stream.
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         events = agent_run.events(stream=True)
         try:
             yield StreamedRunResult[OutputDataT](agent_run, events)
@@ -439,13 +505,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AgentEventStream[OutputDataT]:
         """Every event of a streamed run, in order, then an `AgentRunResultEvent` with the result.
 
         Use `async with agent.run_stream_events(...) as events: async for event in events: ...`
         (or iterate it directly and read it to the end).
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         return AgentEventStream(agent_run)
 
 
