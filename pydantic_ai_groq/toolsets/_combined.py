@@ -36,7 +36,8 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
         self.toolsets = list(toolsets)
         self._entered = 0
         self._exit_stack: AsyncExitStack | None = None
-        self._lock: anyio.Lock | None = None
+        self._changing: anyio.Event | None = None  # set while the toolsets are being entered or left
+        self._last: tuple[list[dict[str, ToolsetTool[AgentDepsT]]], dict[str, ToolsetTool[AgentDepsT]]] | None = None
 
     @property
     def label(self) -> str:
@@ -45,27 +46,37 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
 
     async def __aenter__(self) -> Self:
         """Enter every combined toolset, unless already entered; counts the entries."""
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:
-            if self._entered == 0:
-                async with AsyncExitStack() as stack:
-                    for toolset in self.toolsets:
-                        await stack.enter_async_context(toolset)
-                    self._exit_stack = stack.pop_all()
+        while self._changing is not None:  # another task is entering or leaving the toolsets: wait for it
+            await self._changing.wait()
+        if self._entered:
             self._entered += 1
+            return self
+        self._changing = changing = anyio.Event()
+        try:
+            async with AsyncExitStack() as stack:
+                for toolset in self.toolsets:
+                    await stack.enter_async_context(toolset)
+                self._exit_stack = stack.pop_all()
+            self._entered = 1
+        finally:
+            self._changing = None
+            changing.set()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool | None:
         """Leave the combined toolsets when the last entry leaves."""
-        assert self._lock is not None, 'left before entered'
-        async with self._lock:
-            self._entered -= 1
-            if self._entered == 0 and self._exit_stack is not None:
-                stack, self._exit_stack = self._exit_stack, None
-                await stack.aclose()
+        self._entered -= 1
+        if self._entered or self._exit_stack is None:
+            return None
+        stack, self._exit_stack = self._exit_stack, None
+        self._changing = changing = anyio.Event()
+        try:
+            await stack.aclose()
+        finally:
+            self._changing = None
+            changing.set()
         return None
 
     async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:
@@ -76,9 +87,13 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
         """
         if len(self.toolsets) == 1:
             return await self.toolsets[0].get_tools(ctx)
+        offers = [await toolset.get_tools(ctx) for toolset in self.toolsets]
+        # Toolsets whose tools did not change return the same dicts: merged once, handed out as they are.
+        last = self._last
+        if last is not None and all(offer is before for offer, before in zip(offers, last[0], strict=True)):
+            return last[1]
         tools: dict[str, ToolsetTool[AgentDepsT]] = {}
-        for toolset in self.toolsets:
-            offered = await toolset.get_tools(ctx)
+        for offered in offers:
             for name, tool in offered.items():
                 if name in tools:
                     raise UserError(
@@ -87,6 +102,7 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
                         'or `.prefixed()`.'
                     )
                 tools[name] = tool
+        self._last = (offers, tools)
         return tools
 
     async def call_tool(

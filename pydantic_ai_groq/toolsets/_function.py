@@ -62,7 +62,8 @@ class FunctionToolset(AbstractToolset[AgentDepsT]):
             raise UserError(f'Tool name {tool.name!r} is used twice; tool names must be unique.')
         self.tools[tool.name] = tool
         if tool.prepare is None:
-            self._fixed[tool.name] = self._toolset_tool(tool, tool.tool_def)
+            # A new dict, not changed in place: toolsets over this one know it by identity as unchanged.
+            self._fixed = {**self._fixed, tool.name: self._toolset_tool(tool, tool.tool_def)}
         else:
             self._has_prepare = True
 

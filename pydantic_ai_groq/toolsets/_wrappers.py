@@ -28,6 +28,10 @@ class WrapperToolset(AbstractToolset[AgentDepsT]):
     def __init__(self, wrapped: AbstractToolset[AgentDepsT]) -> None:
         """Wrap a toolset."""
         self.wrapped = wrapped
+        # The renamed tool by new name, with the tool it was made from: rebuilt only when that changes.
+        self._renames: dict[str, tuple[ToolsetTool[AgentDepsT], ToolsetTool[AgentDepsT]]] = {}
+        # The wrapped toolset's last tools and what this wrapper made of them (for the wrappers that rename).
+        self._last: tuple[dict[str, ToolsetTool[AgentDepsT]], dict[str, ToolsetTool[AgentDepsT]]] | None = None
 
     @property
     def label(self) -> str:
@@ -57,8 +61,14 @@ class WrapperToolset(AbstractToolset[AgentDepsT]):
         return await self.wrapped.call_tool(inner.tool_def.name, tool_args, ctx, inner)
 
     def _renamed(self, tool: ToolsetTool[AgentDepsT], name: str) -> ToolsetTool[AgentDepsT]:
+        cached = self._renames.get(name)
+        if cached is not None and cached[0] is tool:
+            return cached[1]
+        check_tool_name(name)
         tool_def = dataclasses.replace(tool.tool_def, name=name)
-        return dataclasses.replace(tool, toolset=self, tool_def=tool_def, wrapped=tool)
+        renamed = dataclasses.replace(tool, toolset=self, tool_def=tool_def, wrapped=tool)
+        self._renames[name] = (tool, renamed)
+        return renamed
 
 
 class PrefixedToolset(WrapperToolset[AgentDepsT]):
@@ -77,10 +87,15 @@ class PrefixedToolset(WrapperToolset[AgentDepsT]):
     async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:
         """The wrapped toolset's tools, prefixed."""
         tools = await self.wrapped.get_tools(ctx)
-        prefixed = {f'{self.prefix}_{name}': tool for name, tool in tools.items()}
-        for name in prefixed:
-            check_tool_name(name)
-        return {name: self._renamed(tool, name) for name, tool in prefixed.items()}
+        if self._last is not None and self._last[0] is tools:
+            return self._last[1]
+        prefixed = {name: self._renamed(tool, name) for name, tool in _prefixed(self.prefix, tools)}
+        self._last = (tools, prefixed)
+        return prefixed
+
+
+def _prefixed(prefix: str, tools: dict[str, ToolsetTool[AgentDepsT]]) -> list[tuple[str, ToolsetTool[AgentDepsT]]]:
+    return [(f'{prefix}_{name}', tool) for name, tool in tools.items()]
 
 
 class RenamedToolset(WrapperToolset[AgentDepsT]):
@@ -134,7 +149,13 @@ class FilteredToolset(WrapperToolset[AgentDepsT]):
     async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:
         """The tools `filter_func` keeps this step."""
         tools = await self.wrapped.get_tools(ctx)
-        return {name: tool for name, tool in tools.items() if self.filter_func(ctx, tool.tool_def)}
+        kept = {name: tool for name, tool in tools.items() if self.filter_func(ctx, tool.tool_def)}
+        # The same tools as last step come back as the same dict, so the run loop can skip rebuilding its request.
+        last = self._last
+        if last is not None and last[0] is tools and last[1].keys() == kept.keys():
+            return last[1]
+        self._last = (tools, kept)
+        return kept
 
 
 class PreparedToolset(WrapperToolset[AgentDepsT]):
