@@ -24,7 +24,7 @@ from pydantic_ai_groq.exceptions import ModelRetry, UnexpectedModelBehavior, Use
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import GroqEmulator, Reply, ToolCallReply
 from pydantic_ai_groq.tools import ToolDefinition
-from pydantic_ai_groq.toolsets import AbstractToolset, CombinedToolset, FunctionToolset, ToolsetTool
+from pydantic_ai_groq.toolsets import AbstractToolset, CombinedToolset, FunctionToolset, ToolsetTool, WrapperToolset
 
 
 def offered(request: dict[str, Any]) -> list[str]:
@@ -229,7 +229,8 @@ async def test_agent_prepare_tools_changes_and_hides_tools_each_step(emulator: G
             return [dataclasses.replace(td, strict=True) for td in tool_defs if td.name == 'forecast']
         return tool_defs
 
-    agent = Agent(model, tools=[forecast, alerts], prepare_tools=only_forecast_first)
+    everything = FunctionToolset([forecast, alerts]).filtered(lambda ctx, tool_def: True)
+    agent = Agent(model, toolsets=[everything], prepare_tools=only_forecast_first)
     emulator.push(Reply(tool_calls=[ToolCallReply('forecast', {'city': 'Oslo'})]), Reply(text='ok'))
     result = await agent.run('x')
     assert result.output == 'ok'
@@ -440,3 +441,94 @@ async def test_max_retries_per_tool_and_per_toolset(emulator: GroqEmulator, mode
         await agent.run('x', toolsets=[])
     assert returns(messages[2]) == {'c1': 'not yet (0 of 1)'}
     assert len(messages) == 4  # the second failure ends the run
+
+
+# --- wrappers over wrappers, a custom wrapper, streaming ---------------------------------------------
+
+
+class LoggingToolset(WrapperToolset[Any]):
+    """A user's wrapper: every call passes through it."""
+
+    def __init__(self, wrapped: AbstractToolset[Any]) -> None:
+        super().__init__(wrapped)
+        self.log: list[str] = []
+
+    async def call_tool(
+        self, name: str, tool_args: dict[str, Any], ctx: RunContext[Any], tool: ToolsetTool[Any]
+    ) -> Any:
+        self.log.append(f'{ctx.tool_name} -> {name}({tool_args})')
+        return await super().call_tool(name, tool_args, ctx, tool)
+
+
+async def test_nested_wrappers_map_names_back_through_every_layer_when_streaming(
+    emulator: GroqEmulator, model: GroqModel
+):
+    logged = LoggingToolset(FunctionToolset([forecast, alerts]).renamed({'outlook': 'forecast'}).prefixed('w'))
+    agent = Agent(model)
+    emulator.push(
+        Reply(
+            tool_calls=[
+                ToolCallReply('w_outlook', {'city': 'Lima'}, id='c1'),
+                ToolCallReply('w_alerts', {'city': 'Quito'}, id='c2'),
+            ]
+        ),
+        Reply(text='Sunny.'),
+    )
+    async with agent.run_stream('x', toolsets=[logged]) as result:
+        assert await result.get_output() == 'Sunny.'
+    assert offered(emulator.requests[0]) == ['w_outlook', 'w_alerts']
+    assert returns(result.all_messages()[2]) == {'c1': 'sunny in Lima', 'c2': ['wind in Quito']}
+    assert sorted(logged.log) == ["w_alerts -> w_alerts({'city': 'Quito'})", "w_outlook -> w_outlook({'city': 'Lima'})"]
+    assert logged.label == 'LoggingToolset(PrefixedToolset(RenamedToolset(FunctionToolset)))'
+    tools = await logged.get_tools(RunContext(None, model, result.usage()))
+    assert (
+        await CombinedToolset([logged]).call_tool(
+            'w_outlook', {'city': 'Oslo'}, RunContext(None, model, result.usage()), tools['w_outlook']
+        )
+        == 'sunny in Oslo'
+    )
+
+
+async def test_entering_waits_for_another_entry_under_way():
+    release = anyio.Event()
+
+    class SlowStart(CountingToolset):
+        async def __aenter__(self) -> Self:
+            await release.wait()
+            return await super().__aenter__()
+
+    slow = SlowStart([])
+    combined = CombinedToolset([slow])
+    entered: list[str] = []
+
+    async def enter(name: str) -> None:
+        await combined.__aenter__()
+        entered.append(name)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(enter, 'first')
+        group.start_soon(enter, 'second')
+        await anyio.wait_all_tasks_blocked()
+        assert entered == []  # both wait: the first for the toolset, the second for the first
+        release.set()
+    assert sorted(entered) == ['first', 'second'] and slow.events == ['start']
+    await combined.__aexit__(None, None, None)
+    assert slow.events == ['start']
+    await combined.__aexit__(None, None, None)
+    assert slow.events == ['start', 'stop']
+
+
+async def test_schema_tool_without_arguments_and_run_sync_style_callers(emulator: GroqEmulator, model: GroqModel):
+    def ping(**kwargs: Any) -> str:
+        """Check the service."""
+        return f'pong {kwargs}'
+
+    tool = Tool.from_schema(ping, name='ping', description=None, json_schema={'type': 'object', 'properties': {}})
+    assert tool.description == 'Check the service.'
+    assert tool.function_schema.validate_python({'a': 1}) == {'a': 1}
+    assert tool.function_schema.validate_json(' ') == {}
+    agent = Agent(model)
+    emulator.push(Reply(tool_calls=[ToolCallReply('ping', '', id='c1')]), Reply(text='up'))
+    events = [event async for event in agent.run_stream_events('x', toolsets=[FunctionToolset([tool])])]
+    assert events[-1].result.output == 'up'  # pyright: ignore[reportAttributeAccessIssue]
+    assert returns(events[-1].result.all_messages()[2]) == {'c1': 'pong {}'}  # pyright: ignore[reportAttributeAccessIssue]

@@ -30,7 +30,7 @@ class WrapperToolset(AbstractToolset[AgentDepsT]):
         self.wrapped = wrapped
         # The renamed tool by new name, with the tool it was made from: rebuilt only when that changes.
         self._renames: dict[str, tuple[ToolsetTool[AgentDepsT], ToolsetTool[AgentDepsT]]] = {}
-        # The wrapped toolset's last tools and what this wrapper made of them (for the wrappers that rename).
+        # The wrapped toolset's last tools and what this wrapper made of them: unchanged tools, same dict.
         self._last: tuple[dict[str, ToolsetTool[AgentDepsT]], dict[str, ToolsetTool[AgentDepsT]]] | None = None
 
     @property
@@ -50,8 +50,8 @@ class WrapperToolset(AbstractToolset[AgentDepsT]):
         return await self.wrapped.__aexit__(exc_type, exc, tb)
 
     async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:
-        """The wrapped toolset's tools."""
-        return await self.wrapped.get_tools(ctx)
+        """The wrapped toolset's tools, called through this wrapper's `call_tool`."""
+        return self._claim(await self.wrapped.get_tools(ctx), lambda name: name)
 
     async def call_tool(
         self, name: str, tool_args: dict[str, Any], ctx: RunContext[AgentDepsT], tool: ToolsetTool[AgentDepsT]
@@ -59,6 +59,17 @@ class WrapperToolset(AbstractToolset[AgentDepsT]):
         """Call the tool through the wrapped toolset, by the name and as the tool it offered."""
         inner = tool.wrapped or tool
         return await self.wrapped.call_tool(inner.tool_def.name, tool_args, ctx, inner)
+
+    def _claim(
+        self, tools: dict[str, ToolsetTool[AgentDepsT]], new_name: Callable[[str], str]
+    ) -> dict[str, ToolsetTool[AgentDepsT]]:
+        """The tools as this wrapper offers them (calls come to it), under `new_name(name)`."""
+        last = self._last
+        if last is not None and last[0] is tools:
+            return last[1]
+        claimed = {new: self._renamed(tool, new) for new, tool in ((new_name(n), t) for n, t in tools.items())}
+        self._last = (tools, claimed)
+        return claimed
 
     def _renamed(self, tool: ToolsetTool[AgentDepsT], name: str) -> ToolsetTool[AgentDepsT]:
         cached = self._renames.get(name)
@@ -86,16 +97,7 @@ class PrefixedToolset(WrapperToolset[AgentDepsT]):
 
     async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:
         """The wrapped toolset's tools, prefixed."""
-        tools = await self.wrapped.get_tools(ctx)
-        if self._last is not None and self._last[0] is tools:
-            return self._last[1]
-        prefixed = {name: self._renamed(tool, name) for name, tool in _prefixed(self.prefix, tools)}
-        self._last = (tools, prefixed)
-        return prefixed
-
-
-def _prefixed(prefix: str, tools: dict[str, ToolsetTool[AgentDepsT]]) -> list[tuple[str, ToolsetTool[AgentDepsT]]]:
-    return [(f'{prefix}_{name}', tool) for name, tool in tools.items()]
+        return self._claim(await self.wrapped.get_tools(ctx), lambda name: f'{self.prefix}_{name}')
 
 
 class RenamedToolset(WrapperToolset[AgentDepsT]):
