@@ -36,9 +36,7 @@ from .messages import (
 )
 from .models import Model, ModelRequestParameters
 from .settings import ModelSettings
-from .tools import PrepareTools
 from .toolsets import AbstractToolset
-from .toolsets._wrappers import prepare_tools
 from .usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
@@ -109,7 +107,6 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         message_history: Sequence[ModelMessage] | None,
         output_schema: OutputSchema,
         toolset: AbstractToolset[Any],
-        prepare_tools: PrepareTools[Any] | None,
         may_call_tools: bool,
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits,
@@ -138,8 +135,6 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self.output = None
         self._user_prompt = user_prompt
         self._toolset = toolset
-        self._prepare_tools = prepare_tools
-        self._tools = {}
         self._settings = model_settings
         self._limits = usage_limits
         self._params = params
@@ -224,8 +219,6 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
     async def _step_tools(self, params: ModelRequestParameters) -> ModelRequestParameters:
         """Ask the toolsets for this step's tools; the request offers exactly those."""
         tools = await self._toolset.get_tools(self.ctx)
-        if self._prepare_tools is not None:
-            tools = await prepare_tools(self._prepare_tools, self.ctx, tools, 'Agent(prepare_tools=...)')
         if tools is self._tools:
             return params  # the same fixed tools as the last step
         for name, tool in tools.items():
@@ -237,6 +230,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         return dataclasses.replace(params, function_tools=[tool.tool_def for tool in tools.values()])
 
     async def _start(self) -> None:
+        self._tools = {}  # none offered yet: the first step asks the toolsets
         instructions = await self._render(self._instructions)
         if self._user_prompt is None:
             last = self.messages[-1] if self.messages else None

@@ -181,13 +181,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._system_prompts: list[str | SystemPromptFunc] = (
             [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
         )
-        self._function_toolset = FunctionToolset[AgentDepsT]()
-        for tool in tools:
-            self._add_tool(cast('Tool[AgentDepsT]', tool) if isinstance(tool, Tool) else Tool(tool))
-        self._toolsets = list(toolsets)
-        # One toolset for every run: entered once, by `async with agent:` or by the runs it serves.
-        self._toolset = CombinedToolset[AgentDepsT]([self._function_toolset, *self._toolsets])
-        self._prepare_tools = prepare_tools
+        self._set_toolsets(tools, toolsets, prepare_tools)
         self._builtin_tools = list(builtin_tools)
         if retries < 0 or (output_retries is not None and output_retries < 0):
             raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
@@ -215,6 +209,26 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._function_toolset.tools)!r})'
 
     # --- registration -------------------------------------------------------------------------
+
+    def _set_toolsets(
+        self,
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]],
+        toolsets: Sequence[AbstractToolset[AgentDepsT]],
+        prepare: PrepareTools[AgentDepsT] | None,
+    ) -> None:
+        self._function_toolset = FunctionToolset[AgentDepsT]()
+        for tool in tools:
+            self._add_tool(cast('Tool[AgentDepsT]', tool) if isinstance(tool, Tool) else Tool(tool))
+        self._toolsets = list(toolsets)
+        self._prepare_tools = prepare
+        # One toolset for every run: entered once, by `async with agent:` or by the runs it serves.
+        self._toolset = self._combined(self._function_toolset, self._toolsets)
+
+    def _combined(
+        self, function_toolset: FunctionToolset[AgentDepsT], toolsets: Sequence[AbstractToolset[AgentDepsT]]
+    ) -> AbstractToolset[AgentDepsT]:
+        combined = CombinedToolset([function_toolset, *toolsets])
+        return combined if self._prepare_tools is None else combined.prepared(self._prepare_tools)
 
     def _add_tool(self, tool: Tool[AgentDepsT]) -> None:
         if tool.name in self._output_schema.tools:
@@ -340,7 +354,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         if toolsets is not None or tools is not None:
             function_toolset = self._function_toolset if tools is None else FunctionToolset[AgentDepsT](tools)
             chosen = self._toolsets if toolsets is None else list(toolsets)
-            toolset_token = self._override_toolset.set(CombinedToolset([function_toolset, *chosen]))
+            toolset_token = self._override_toolset.set(self._combined(function_toolset, chosen))
         try:
             yield
         finally:
@@ -394,7 +408,6 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             message_history=message_history,
             output_schema=schema,
             toolset=toolset,
-            prepare_tools=self._prepare_tools,
             may_call_tools=may_call_tools,
             model_settings=merge_model_settings(self._model_settings, model_settings) or None,  # pyright: ignore[reportArgumentType]
             usage_limits=usage_limits or self._usage_limits or UsageLimits(),
