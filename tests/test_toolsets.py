@@ -532,3 +532,20 @@ async def test_schema_tool_without_arguments_and_run_sync_style_callers(emulator
     events = [event async for event in agent.run_stream_events('x', toolsets=[FunctionToolset([tool])])]
     assert events[-1].result.output == 'up'  # pyright: ignore[reportAttributeAccessIssue]
     assert returns(events[-1].result.all_messages()[2]) == {'c1': 'pong {}'}  # pyright: ignore[reportAttributeAccessIssue]
+
+
+async def test_wrappers_enter_what_they_wrap(model: GroqModel):
+    remote = CountingToolset(['add'])
+    entries: list[str] = []
+
+    class Announcing(WrapperToolset[Any]):
+        async def __aenter__(self) -> Self:
+            entries.append('announcing')
+            return await super().__aenter__()
+
+    agent = Agent(model, toolsets=[remote.prefixed('r'), Announcing(FunctionToolset([forecast]))])
+    async with agent:
+        assert remote.events == ['start'] and entries == ['announcing']
+        async with agent:  # counted: nothing entered again
+            pass
+    assert remote.events == ['start', 'stop'] and entries == ['announcing']

@@ -33,7 +33,9 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
         Args:
             toolsets: The toolsets; their tools are offered in this order.
         """
-        self.toolsets = list(toolsets)
+        self.toolsets: tuple[AbstractToolset[AgentDepsT], ...] = tuple(toolsets)
+        # Nothing to start (function tools only): entering is only counting, the run loop's common case.
+        self._passive = all(self._is_passive(toolset) for toolset in self.toolsets)
         self._entered = 0
         self._exit_stack: AsyncExitStack | None = None
         self._changing: anyio.Event | None = None  # set while the toolsets are being entered or left
@@ -46,6 +48,9 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
 
     async def __aenter__(self) -> Self:
         """Enter every combined toolset, unless already entered; counts the entries."""
+        if self._passive:
+            self._entered += 1
+            return self
         while self._changing is not None:  # another task is entering or leaving the toolsets: wait for it
             await self._changing.wait()
         if self._entered:
@@ -68,7 +73,7 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
     ) -> bool | None:
         """Leave the combined toolsets when the last entry leaves."""
         self._entered -= 1
-        if self._entered or self._exit_stack is None:
+        if self._entered or self._exit_stack is None:  # still used, or passive
             return None
         stack, self._exit_stack = self._exit_stack, None
         self._changing = changing = anyio.Event()
@@ -110,3 +115,15 @@ class CombinedToolset(AbstractToolset[AgentDepsT]):
     ) -> Any:
         """Call the tool through the toolset that offered it."""
         return await tool.toolset.call_tool(name, tool_args, ctx, tool)
+
+    @staticmethod
+    def _is_passive(toolset: AbstractToolset[Any]) -> bool:
+        """Whether entering the toolset does nothing: `AbstractToolset`'s own enter and exit, all the way down."""
+        from ._wrappers import WrapperToolset
+
+        kind = type(toolset)
+        if isinstance(toolset, CombinedToolset):
+            return toolset._passive
+        if isinstance(toolset, WrapperToolset) and kind.__aenter__ is WrapperToolset.__aenter__:
+            return kind.__aexit__ is WrapperToolset.__aexit__ and CombinedToolset._is_passive(toolset.wrapped)
+        return kind.__aenter__ is AbstractToolset.__aenter__ and kind.__aexit__ is AbstractToolset.__aexit__
