@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any, Concatenate, TypeVar, cast, overload
+
+from typing_extensions import ParamSpec
 
 from .._run_context import AgentDepsT, RunContext
 from ..exceptions import UserError
@@ -12,6 +14,10 @@ from ..tools import Tool, ToolDefinition
 from ._abstract import AbstractToolset, ToolsetTool
 
 __all__ = ('FunctionToolset',)
+
+_Params = ParamSpec('_Params')
+_Return = TypeVar('_Return')
+_PlainFunc = TypeVar('_PlainFunc', bound=Callable[..., Any])
 
 
 class FunctionToolset(AbstractToolset[AgentDepsT]):
@@ -67,6 +73,14 @@ class FunctionToolset(AbstractToolset[AgentDepsT]):
         else:
             self._has_prepare = True
 
+    @overload
+    def tool(
+        self, function: Callable[Concatenate[RunContext[AgentDepsT], _Params], _Return], /
+    ) -> Callable[Concatenate[RunContext[AgentDepsT], _Params], _Return]: ...
+
+    @overload
+    def tool(self, /, **options: Any) -> Callable[[_PlainFunc], _PlainFunc]: ...
+
     def tool(self, function: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         """Register a function taking `RunContext` first: `@toolset.tool` or `@toolset.tool(name=..., ...)`.
 
@@ -74,6 +88,12 @@ class FunctionToolset(AbstractToolset[AgentDepsT]):
         `sequential`, `timeout`, ...).
         """
         return self._decorator(function, True, options)
+
+    @overload
+    def tool_plain(self, function: _PlainFunc, /) -> _PlainFunc: ...
+
+    @overload
+    def tool_plain(self, /, **options: Any) -> Callable[[_PlainFunc], _PlainFunc]: ...
 
     def tool_plain(self, function: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         """Register a function without `RunContext`: `@toolset.tool_plain` or `@toolset.tool_plain(...)`."""

@@ -239,3 +239,22 @@ def toolsets_with_deps() -> None:
     assert_type(agent, Agent[Deps, str])
     with agent.override(toolsets=[toolset.filtered(lambda ctx, tool_def: tool_def.name != 'x')]):
         pass
+
+
+def function_toolset_decorators() -> None:
+    toolset = FunctionToolset[Deps]()
+
+    @toolset.tool
+    def key(ctx: RunContext[Deps], suffix: str) -> str:
+        return ctx.deps.api_key + suffix
+
+    @toolset.tool_plain(timeout=5)
+    def double(n: int) -> int:
+        return 2 * n
+
+    @toolset.tool  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    def wrong_deps(ctx: RunContext[int]) -> int:
+        return ctx.deps
+
+    assert_type(double(2), int)
+    del key, wrong_deps
