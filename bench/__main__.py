@@ -17,6 +17,7 @@ SUITES = (
     'bench.model',
     'bench.imports',
     'bench.agent',
+    'bench.toolsets',
     'bench.rate_limit',
     'bench.instrumentation',
     'bench.mcp',

@@ -170,6 +170,12 @@ from .tools import (
 from .tools import (
     ToolDefinition as ToolDefinition,
 )
+from .toolsets import (
+    AbstractToolset as AbstractToolset,
+)
+from .toolsets import (
+    FunctionToolset as FunctionToolset,
+)
 from .usage import (
     RequestUsage as RequestUsage,
 )
@@ -207,6 +213,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = (
+    'AbstractToolset',
     'Agent',
     'AgentEventStream',
     'AgentGroqError',
@@ -221,6 +228,7 @@ __all__ = (
     'FinalResultEvent',
     'FunctionToolCallEvent',
     'FunctionToolResultEvent',
+    'FunctionToolset',
     'GroqModel',
     'GroqModelSettings',
     'ImageUrl',

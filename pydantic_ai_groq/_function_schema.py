@@ -356,3 +356,42 @@ def _arguments_schema(raw: dict[str, Any]) -> dict[str, Any]:
     if defs := raw.get('$defs'):
         schema['$defs'] = defs
     return schema
+
+
+_JSON_OBJECT = pydantic.TypeAdapter(dict[str, Any])
+
+
+@dataclass
+class SchemaFunction(FunctionSchema):
+    """A function called with the arguments of a given JSON schema: for tools without a Python signature.
+
+    The schema is sent as written; arguments are checked to be a JSON object (the function checks
+    the rest) and passed as keyword arguments.
+    """
+
+    def validate_json(self, args: str | bytes) -> dict[str, Any]:
+        if not args or args.isspace():
+            args = '{}'
+        return _JSON_OBJECT.validate_json(args)
+
+    def validate_python(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        return _JSON_OBJECT.validate_python(args)
+
+
+def schema_function(function: Callable[..., Any], json_schema: dict[str, Any], takes_ctx: bool) -> SchemaFunction:
+    """A `SchemaFunction` for `Tool.from_schema`.
+
+    Args:
+        function: Called with the arguments as keyword arguments (after a `RunContext` when `takes_ctx`).
+        json_schema: The JSON schema of the arguments object, sent to the model as given.
+        takes_ctx: Whether the function takes a `RunContext` as its first argument.
+    """
+    return SchemaFunction(
+        function=function,
+        description=inspect.getdoc(function) or '',
+        json_schema=json_schema,
+        takes_ctx=takes_ctx,
+        is_async=inspect.iscoroutinefunction(function),
+        _args_model=BaseModel,
+        _field_names=(),
+    )

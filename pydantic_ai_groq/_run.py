@@ -36,7 +36,7 @@ from .messages import (
 )
 from .models import Model, ModelRequestParameters
 from .settings import ModelSettings
-from .tools import Tool
+from .toolsets import AbstractToolset
 from .usage import RunUsage, UsageLimits
 
 if TYPE_CHECKING:
@@ -106,7 +106,8 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         user_prompt: str | Sequence[UserContent] | None,
         message_history: Sequence[ModelMessage] | None,
         output_schema: OutputSchema,
-        tools: dict[str, Tool[Any]],
+        toolset: AbstractToolset[Any],
+        may_call_tools: bool,
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits,
         params: ModelRequestParameters,
@@ -133,7 +134,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self.output_schema = output_schema
         self.output = None
         self._user_prompt = user_prompt
-        self._tools = tools
+        self._toolset = toolset
         self._settings = model_settings
         self._limits = usage_limits
         self._params = params
@@ -150,7 +151,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self._output_failures = 0
         self._output_failure_step = 0
         # Where only the instructions carry the output schema, retry prompts repeat it.
-        in_instructions = output_schema.instructions_for(function_tools=bool(tools)) is not None
+        in_instructions = output_schema.instructions_for(function_tools=may_call_tools) is not None
         self._expected_output = output_schema.expected if in_instructions else None
         self.telemetry: RunTelemetry | None = None
         if instrumentation is not None:
@@ -167,53 +168,69 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         return self.telemetry.trace_run(self, self._events(self.telemetry.model, stream))
 
     async def _events(self, model: Model, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
-        await self._start()
-        settings, params = self._settings, self._params
-        while True:
-            self._limits.check_before_request(self.usage)
-            self.ctx.run_step += 1
-            final_announced = False
-            if stream:
-                async with model.request_stream(self.messages, settings, params) as streamed:
-                    try:
-                        async for event in streamed:
-                            if (
-                                not final_announced
-                                and isinstance(event, PartStartEvent)
-                                and isinstance(event.part, ToolCallPart)
-                                and event.part.tool_name in self.output_schema.tools
-                            ):
-                                # The output tool is being called: this response should carry the result.
-                                final_announced = True
-                                yield FinalResultEvent(event.part.tool_name, event.part.tool_call_id)
-                            yield event
-                    except BaseException:
-                        # What arrived before the failure stays in the history.
-                        partial = streamed.get()
-                        if partial.parts:
-                            self.messages.append(partial)
-                        raise
-                    response = streamed.get()
-            else:
-                response = await model.request(self.messages, settings, params)
-            self.usage.incr(response.usage)
-            self.messages.append(response)
-            self._limits.check_tokens(self.usage)
-            parts: list[ModelRequestPart] = []
-            async for event in self._handle_response(response, parts):
-                yield event
-            if not params.tool_called and response.tool_calls:
-                params = dataclasses.replace(params, tool_called=True)  # a forcing `tool_choice` has been met
-            if self.output is not None:
-                if parts:
-                    # Every tool call is answered, so the history can be continued as it is.
-                    self.messages.append(ModelRequest(parts))
-                if not final_announced:
-                    yield FinalResultEvent(self.output.tool_name, self.output.tool_call_id)
-                return
-            self.messages.append(ModelRequest(parts, instructions=await self._render(self._instructions)))
+        async with self._toolset:
+            await self._start()
+            settings, params = self._settings, self._params
+            while True:
+                self._limits.check_before_request(self.usage)
+                self.ctx.run_step += 1
+                params = await self._step_tools(params)
+                final_announced = False
+                if stream:
+                    async with model.request_stream(self.messages, settings, params) as streamed:
+                        try:
+                            async for event in streamed:
+                                if (
+                                    not final_announced
+                                    and isinstance(event, PartStartEvent)
+                                    and isinstance(event.part, ToolCallPart)
+                                    and event.part.tool_name in self.output_schema.tools
+                                ):
+                                    # The output tool is being called: this response should carry the result.
+                                    final_announced = True
+                                    yield FinalResultEvent(event.part.tool_name, event.part.tool_call_id)
+                                yield event
+                        except BaseException:
+                            # What arrived before the failure stays in the history.
+                            partial = streamed.get()
+                            if partial.parts:
+                                self.messages.append(partial)
+                            raise
+                        response = streamed.get()
+                else:
+                    response = await model.request(self.messages, settings, params)
+                self.usage.incr(response.usage)
+                self.messages.append(response)
+                self._limits.check_tokens(self.usage)
+                parts: list[ModelRequestPart] = []
+                async for event in self._handle_response(response, parts):
+                    yield event
+                if not params.tool_called and response.tool_calls:
+                    params = dataclasses.replace(params, tool_called=True)  # a forcing `tool_choice` has been met
+                if self.output is not None:
+                    if parts:
+                        # Every tool call is answered, so the history can be continued as it is.
+                        self.messages.append(ModelRequest(parts))
+                    if not final_announced:
+                        yield FinalResultEvent(self.output.tool_name, self.output.tool_call_id)
+                    return
+                self.messages.append(ModelRequest(parts, instructions=await self._render(self._instructions)))
+
+    async def _step_tools(self, params: ModelRequestParameters) -> ModelRequestParameters:
+        """Ask the toolsets for this step's tools; the request offers exactly those."""
+        tools = await self._toolset.get_tools(self.ctx)
+        if tools is self._tools:
+            return params  # the same fixed tools as the last step
+        for name, tool in tools.items():
+            if name in self.output_schema.tools:
+                raise UserError(
+                    f'Tool name {name!r} of {tool.toolset.label} is also an output tool; tool names must be unique.'
+                )
+        self._tools = tools
+        return dataclasses.replace(params, function_tools=[tool.tool_def for tool in tools.values()])
 
     async def _start(self) -> None:
+        self._tools = {}  # none offered yet: the first step asks the toolsets
         instructions = await self._render(self._instructions)
         if self._user_prompt is None:
             last = self.messages[-1] if self.messages else None

@@ -28,9 +28,8 @@ from .messages import (
 )
 
 if TYPE_CHECKING:
-    from ._function_schema import FunctionSchema
     from .instrumentation._run import RunTelemetry
-    from .tools import Tool
+    from .toolsets import ToolsetTool
     from .usage import RunUsage, UsageLimits
 
 __all__ = ('EndStrategy', 'ToolCallSteps')
@@ -57,7 +56,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
 
     usage: RunUsage
     telemetry: RunTelemetry | None
-    _tools: dict[str, Tool[Any]]
+    _tools: dict[str, ToolsetTool[Any]]  # this step's function tools, from the run's toolsets
     _limits: UsageLimits
     _end_strategy: EndStrategy
     _default_retries: int
@@ -154,6 +153,9 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
     async def _run_tools(self, calls: list[ToolCallPart]) -> list[ToolReturnPart | RetryPromptPart]:
         if len(calls) == 1:
             return [await self._run_tool(calls[0])]
+        if any(self._tools[call.tool_name].sequential for call in calls):
+            # A tool that must not run beside others: the response's calls run one after another, in order.
+            return [await self._run_tool(call) for call in calls]
         results: list[ToolReturnPart | RetryPromptPart | BaseException | None] = [None] * len(calls)
 
         async def run_one(index: int) -> None:
@@ -175,13 +177,12 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
 
     async def _run_tool(self, call: ToolCallPart) -> ToolReturnPart | RetryPromptPart:
         tool = self._tools[call.tool_name]
-        schema = tool.function_schema
         max_retries = self._default_retries if tool.max_retries is None else tool.max_retries
         ctx = self.ctx.with_tool(
             call.tool_name, call.tool_call_id, self._tool_failures.get(call.tool_name, 0), max_retries
         )
         try:
-            execution = self._execute_tool(call, schema, ctx)
+            execution = self._execute_tool(call, tool, ctx)
             if self.telemetry is None:
                 result = await execution
             else:
@@ -193,14 +194,15 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
         self._response_tool_successes.add(call.tool_name)
         return ToolReturnPart(call.tool_name, result, call.tool_call_id)
 
-    async def _execute_tool(self, call: ToolCallPart, schema: FunctionSchema, ctx: RunContext[Any]) -> Any:
-        if isinstance(call.args, dict):
-            args = schema.validate_python(call.args)
-        else:
-            args = schema.validate_json(call.args or '{}')
+    async def _execute_tool(self, call: ToolCallPart, tool: ToolsetTool[Any], ctx: RunContext[Any]) -> Any:
+        args = tool.args_validator.validate_json(call.args_as_json_str())
         self.usage.tool_calls += 1
-        # Converted here, inside the tool's span: a value that cannot be sent fails the tool call.
-        return _jsonable(call.tool_name, await schema.call(args, ctx))
+        if tool.timeout is None:
+            # Converted here, inside the tool's span: a value that cannot be sent fails the tool call.
+            return _jsonable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
+        with anyio.move_on_after(tool.timeout):
+            return _jsonable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
+        raise ModelRetry(f'Timed out after {tool.timeout:g} seconds; the call was abandoned.')
 
 
 def _jsonable(tool_name: str, value: Any) -> Any:

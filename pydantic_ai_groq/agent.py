@@ -19,7 +19,8 @@ from .models import Model, ModelRequestParameters, infer_model
 from .output import OutputDataT, OutputSpec
 from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, finished_result
 from .settings import ModelSettings, merge_model_settings
-from .tools import AgentDepsT, DocstringFormat, RunContext, Tool
+from .tools import AgentDepsT, DocstringFormat, PrepareTool, PrepareTools, RunContext, Tool
+from .toolsets import AbstractToolset, CombinedToolset, FunctionToolset
 from .usage import UsageLimits
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ class ToolOptions(TypedDict, total=False):
     """`google`, `numpy`, `sphinx` or `auto` (the default)."""
     require_parameter_descriptions: bool
     """Fail when a parameter has no description."""
+    prepare: PrepareTool[Any] | None
+    """Change the tool's definition each step, or hide it (return `None`)."""
+    sequential: bool
+    """Run this tool's calls alone, never beside other calls of the same response."""
+    timeout: float | None
+    """Seconds a call may take before the model gets a retry prompt."""
 
 
 class Agent(Generic[AgentDepsT, OutputDataT]):
@@ -72,6 +79,10 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: The type of `deps` the run passes to tools (for type checking).
         tools: Functions or `Tool`s the model may call.
         builtin_tools: Tools Groq runs server-side.
+        toolsets: More tools, from toolsets (`FunctionToolset`, MCP servers, `.prefixed()` views, ...),
+            asked for their tools before every request.
+        prepare_tools: `(ctx, tool_defs) -> tool_defs`, sync or async: changes or leaves out function
+            tools before every request, after the toolsets and each tool's `prepare`.
         retries: How often each tool may fail in a row (invalid arguments, `ModelRetry`) before the run fails.
         output_retries: How often the output may be invalid before the run fails; defaults to `retries`.
         model_settings: Default settings for every request.
@@ -98,6 +109,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: type[AgentDepsT] = ...,
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] = ...,
         builtin_tools: Sequence[AbstractBuiltinTool] = ...,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] = ...,
+        prepare_tools: PrepareTools[AgentDepsT] | None = ...,
         retries: int = ...,
         output_retries: int | None = ...,
         model_settings: ModelSettings | None = ...,
@@ -121,6 +134,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: type[AgentDepsT] = ...,
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] = ...,
         builtin_tools: Sequence[AbstractBuiltinTool] = ...,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] = ...,
+        prepare_tools: PrepareTools[AgentDepsT] | None = ...,
         retries: int = ...,
         output_retries: int | None = ...,
         model_settings: ModelSettings | None = ...,
@@ -140,6 +155,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps_type: type[AgentDepsT] = type(None),  # noqa: B008  (a constant: NoneType)
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] = (),
         builtin_tools: Sequence[AbstractBuiltinTool] = (),
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] = (),
+        prepare_tools: PrepareTools[AgentDepsT] | None = None,
         retries: int = 1,
         output_retries: int | None = None,
         model_settings: ModelSettings | None = None,
@@ -163,9 +180,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._system_prompts: list[str | SystemPromptFunc] = (
             [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
         )
-        self._tools: dict[str, Tool[AgentDepsT]] = {}
-        for tool in tools:
-            self._add_tool(cast('Tool[AgentDepsT]', tool) if isinstance(tool, Tool) else Tool(tool))
+        self._set_toolsets(tools, toolsets, prepare_tools)
         self._builtin_tools = list(builtin_tools)
         if retries < 0 or (output_retries is not None and output_retries < 0):
             raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
@@ -179,6 +194,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._output_validators: list[OutputValidator] = []
         self._override_model: ContextVar[Model | None] = ContextVar('_override_model', default=None)
         self._override_deps: ContextVar[tuple[AgentDepsT] | None] = ContextVar('_override_deps', default=None)
+        self._override_toolset: ContextVar[AbstractToolset[AgentDepsT] | None] = ContextVar(
+            '_override_toolset', default=None
+        )
         if instrument is True:
             from .instrumentation import InstrumentationSettings  # OpenTelemetry is imported only when instrumenting
 
@@ -187,14 +205,43 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
 
     def __repr__(self) -> str:
         model = self._model.model_name if isinstance(self._model, Model) else self._model
-        return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._tools)!r})'
+        return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._function_toolset.tools)!r})'
 
     # --- registration -------------------------------------------------------------------------
 
+    def _set_toolsets(
+        self,
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]],
+        toolsets: Sequence[AbstractToolset[AgentDepsT]],
+        prepare: PrepareTools[AgentDepsT] | None,
+    ) -> None:
+        self._function_toolset = FunctionToolset[AgentDepsT]()
+        for tool in tools:
+            self._add_tool(cast('Tool[AgentDepsT]', tool) if isinstance(tool, Tool) else Tool(tool))
+        self._toolsets = list(toolsets)
+        self._prepare_tools = prepare
+        # One toolset for every run: entered once, by `async with agent:` or by the runs it serves.
+        self._toolset = self._combined(self._function_toolset, self._toolsets)
+
+    def _combined(
+        self, function_toolset: FunctionToolset[AgentDepsT], toolsets: Sequence[AbstractToolset[AgentDepsT]]
+    ) -> AbstractToolset[AgentDepsT]:
+        combined = CombinedToolset([function_toolset, *toolsets])
+        return combined if self._prepare_tools is None else combined.prepared(self._prepare_tools)
+
     def _add_tool(self, tool: Tool[AgentDepsT]) -> None:
-        if tool.name in self._tools or tool.name in self._output_schema.tools:
+        if tool.name in self._output_schema.tools:
             raise UserError(f'Tool name {tool.name!r} is used twice; tool names must be unique.')
-        self._tools[tool.name] = tool
+        self._function_toolset.add_tool(tool)
+
+    async def __aenter__(self) -> Agent[AgentDepsT, OutputDataT]:
+        """Enter the agent's toolsets (e.g. start MCP servers) once for every run inside the block."""
+        await self._toolset.__aenter__()
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        """Leave the agent's toolsets, once no run uses them any more."""
+        await self._toolset.__aexit__(*args)
 
     @overload
     def tool(
@@ -242,6 +289,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                     strict=options.get('strict'),
                     docstring_format=options.get('docstring_format', 'auto'),
                     require_parameter_descriptions=options.get('require_parameter_descriptions', False),
+                    prepare=options.get('prepare'),
+                    sequential=options.get('sequential', False),
+                    timeout=options.get('timeout'),
                 )
             )
             return func
@@ -281,15 +331,29 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
     # --- running ------------------------------------------------------------------------------
 
     @contextmanager
-    def override(self, *, model: Model | str | None = None, deps: AgentDepsT | None = None) -> Generator[None]:
-        """Replace the model and/or deps of every run inside the block (for tests).
+    def override(
+        self,
+        *,
+        model: Model | str | None = None,
+        deps: AgentDepsT | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        tools: Sequence[ToolFunc | Tool[AgentDepsT]] | None = None,
+    ) -> Generator[None]:
+        """Replace the model, deps, toolsets and/or function tools of every run inside the block (for tests).
 
         Args:
             model: The model to use instead (e.g. a `GroqModel` on the emulator).
             deps: The deps to use instead, whatever a run passes.
+            toolsets: The toolsets to use instead of the agent's `toolsets`.
+            tools: The function tools to use instead of the agent's `tools` and `@agent.tool`s.
         """
         model_token = self._override_model.set(infer_model(model)) if model is not None else None
         deps_token = self._override_deps.set((deps,)) if deps is not None else None
+        toolset_token = None
+        if toolsets is not None or tools is not None:
+            function_toolset = self._function_toolset if tools is None else FunctionToolset[AgentDepsT](tools)
+            chosen = self._toolsets if toolsets is None else list(toolsets)
+            toolset_token = self._override_toolset.set(self._combined(function_toolset, chosen))
         try:
             yield
         finally:
@@ -297,6 +361,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                 self._override_model.reset(model_token)
             if deps_token is not None:
                 self._override_deps.reset(deps_token)
+            if toolset_token is not None:
+                self._override_toolset.reset(toolset_token)
 
     def _prepare_run(
         self,
@@ -306,6 +372,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None,
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits | None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None,
     ) -> AgentRun[AgentDepsT]:
         chosen = self._override_model.get() or model or self._model
         if chosen is None:
@@ -316,8 +383,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         overridden = self._override_deps.get()
         run_deps: Any = overridden[0] if overridden is not None else deps
         schema = self._output_schema
+        toolset = self._override_toolset.get() or self._toolset
+        if toolsets:
+            toolset = CombinedToolset([toolset, *toolsets])
+        may_call_tools = bool(
+            self._function_toolset.tools or self._toolsets or toolsets or toolset is not self._toolset
+        )
         params = ModelRequestParameters(
-            function_tools=[tool.tool_def for tool in self._tools.values()],
+            function_tools=[],  # each step's, from the toolsets
             builtin_tools=self._builtin_tools,
             output_mode=schema.mode,
             output_tools=schema.tool_defs,
@@ -325,7 +398,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             allow_text_output=schema.allow_text or schema.mode in ('native', 'prompted'),
         )
         instructions = list(self._instructions)
-        if output_instructions := schema.instructions_for(function_tools=bool(self._tools)):
+        if output_instructions := schema.instructions_for(function_tools=may_call_tools):
             instructions.append(output_instructions)
         return AgentRun(
             model=resolved,
@@ -333,7 +406,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             user_prompt=user_prompt,
             message_history=message_history,
             output_schema=schema,
-            tools=dict(self._tools),
+            toolset=toolset,
+            may_call_tools=may_call_tools,
             model_settings=merge_model_settings(self._model_settings, model_settings) or None,  # pyright: ignore[reportArgumentType]
             usage_limits=usage_limits or self._usage_limits or UsageLimits(),
             params=params,
@@ -356,6 +430,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """Run the loop to the end and return the result.
 
@@ -367,13 +442,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             model: A model for this run instead of the agent's.
             model_settings: Settings for this run, over the agent's.
             usage_limits: Limits for this run instead of the agent's.
+            toolsets: More toolsets for this run, beside the agent's.
 
         Raises:
             UnexpectedModelBehavior: When retries run out or the output is cut off.
             UsageLimitExceeded: When a usage limit would be exceeded.
             ModelHTTPError: When Groq answers with an error.
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         async for _ in agent_run.events(stream=False):
             pass
         return finished_result(agent_run)
@@ -387,6 +463,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """`run` for scripts and threads: runs on the process's one sync event loop and returns the result.
 
@@ -402,6 +479,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                 model=model,
                 model_settings=model_settings,
                 usage_limits=usage_limits,
+                toolsets=toolsets,
             )
 
         from ._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
@@ -418,13 +496,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AsyncGenerator[StreamedRunResult[OutputDataT]]:
         """Run with every model response streamed; yields a `StreamedRunResult`.
 
         Tool-call steps run as usual; read the answer with `stream_text()`, `stream_output()`
         or `get_output()`. Leaving the block early closes the HTTP stream.
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         events = agent_run.events(stream=True)
         try:
             yield StreamedRunResult[OutputDataT](agent_run, events)
@@ -440,13 +519,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model: Model | str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
     ) -> AgentEventStream[OutputDataT]:
         """Every event of a streamed run, in order, then an `AgentRunResultEvent` with the result.
 
         Use `async with agent.run_stream_events(...) as events: async for event in events: ...`
         (or iterate it directly and read it to the end).
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits)
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         return AgentEventStream(agent_run)
 
 

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, Generic, Literal, overload
 
 from typing_extensions import ParamSpec
 
-from ._function_schema import DocstringFormat, FunctionSchema, callable_name, function_schema
+from ._function_schema import DocstringFormat, FunctionSchema, callable_name, function_schema, schema_function
 from ._run_context import AgentDepsT, RunContext
 from .exceptions import UserError
 
-__all__ = ('AgentDepsT', 'DocstringFormat', 'RunContext', 'Tool', 'ToolDefinition', 'ToolKind')
+__all__ = (
+    'AgentDepsT',
+    'DocstringFormat',
+    'PrepareTool',
+    'PrepareTools',
+    'RunContext',
+    'Tool',
+    'ToolDefinition',
+    'ToolKind',
+)
 
 ToolParams = ParamSpec('ToolParams')
 
@@ -41,6 +50,17 @@ class ToolDefinition:
     kind: ToolKind = 'function'
     strict: bool | None = None
 
+
+PrepareTool = Callable[
+    [RunContext[AgentDepsT], ToolDefinition], 'ToolDefinition | Awaitable[ToolDefinition | None] | None'
+]
+"""`Tool(prepare=...)`: the tool's definition for this step (changed or as given), or `None` to hide it."""
+
+PrepareTools = Callable[
+    [RunContext[AgentDepsT], list[ToolDefinition]],
+    'list[ToolDefinition] | Awaitable[list[ToolDefinition] | None] | None',
+]
+"""`Agent(prepare_tools=...)`, `toolset.prepared(...)`: the step's tool definitions, some changed or left out."""
 
 _TOOL_NAME = re.compile(r'[a-zA-Z0-9_-]{1,64}')
 
@@ -76,6 +96,9 @@ class Tool(Generic[AgentDepsT]):
         takes_ctx: Whether the function takes a `RunContext` as its first argument.
         strict: Ask for strict schema adherence where the model supports it; `None` leaves it unset.
         function_schema: The function's arguments schema, validator and caller.
+        prepare: Changes the tool's definition each step, or hides the tool (returns `None`).
+        sequential: Run this tool's calls alone, never beside other calls of the same response.
+        timeout: Seconds a call may take before the model gets a retry prompt; `None` for no limit.
     """
 
     function: Callable[..., Any]
@@ -85,6 +108,9 @@ class Tool(Generic[AgentDepsT]):
     takes_ctx: bool
     strict: bool | None
     function_schema: FunctionSchema
+    prepare: PrepareTool[AgentDepsT] | None
+    sequential: bool
+    timeout: float | None
 
     @overload
     def __init__(
@@ -98,6 +124,9 @@ class Tool(Generic[AgentDepsT]):
         strict: bool | None = ...,
         docstring_format: DocstringFormat = ...,
         require_parameter_descriptions: bool = ...,
+        prepare: PrepareTool[AgentDepsT] | None = ...,
+        sequential: bool = ...,
+        timeout: float | None = ...,
     ) -> None: ...
 
     @overload
@@ -112,6 +141,9 @@ class Tool(Generic[AgentDepsT]):
         strict: bool | None = ...,
         docstring_format: DocstringFormat = ...,
         require_parameter_descriptions: bool = ...,
+        prepare: PrepareTool[AgentDepsT] | None = ...,
+        sequential: bool = ...,
+        timeout: float | None = ...,
     ) -> None: ...
 
     def __init__(
@@ -125,6 +157,9 @@ class Tool(Generic[AgentDepsT]):
         strict: bool | None = None,
         docstring_format: DocstringFormat = 'auto',
         require_parameter_descriptions: bool = False,
+        prepare: PrepareTool[AgentDepsT] | None = None,
+        sequential: bool = False,
+        timeout: float | None = None,
     ) -> None:
         """Read a function into a tool.
 
@@ -138,9 +173,16 @@ class Tool(Generic[AgentDepsT]):
             strict: Ask for strict schema adherence where the model supports it.
             docstring_format: How the docstring is written: `google`, `numpy`, `sphinx` or `auto`.
             require_parameter_descriptions: Fail when a parameter has no description.
+            prepare: Called before each model request with the run's context and the tool's
+                definition: returns the definition to send (changed or not), or `None` to leave the
+                tool out of that step. Sync or async.
+            sequential: Run this tool's calls alone: when a response calls it, that response's calls
+                run one after another instead of concurrently.
+            timeout: Seconds a call may take; a call that takes longer is abandoned and the model gets
+                a retry prompt saying so (counted like any failure). `None` for no limit.
 
         Raises:
-            UserError: The function can't be a tool, or the name or `max_retries` is invalid.
+            UserError: The function can't be a tool, or the name, `max_retries` or `timeout` is invalid.
         """
         schema = function_schema(
             function,
@@ -148,6 +190,25 @@ class Tool(Generic[AgentDepsT]):
             docstring_format=docstring_format,
             require_parameter_descriptions=require_parameter_descriptions,
         )
+        self._setup(function, schema, name, description, max_retries, strict)
+        self._set_options(prepare, sequential, timeout)
+
+    def _set_options(self, prepare: PrepareTool[AgentDepsT] | None, sequential: bool, timeout: float | None) -> None:
+        if timeout is not None and not timeout > 0:
+            raise UserError(f'Tool {self.name!r}: timeout must be a number of seconds > 0 or None, got {timeout}')
+        self.prepare = prepare
+        self.sequential = sequential
+        self.timeout = timeout
+
+    def _setup(
+        self,
+        function: Callable[..., Any],
+        schema: FunctionSchema,
+        name: str | None,
+        description: str | None,
+        max_retries: int | None,
+        strict: bool | None,
+    ) -> None:
         name = callable_name(function) if name is None else name
         check_tool_name(name)
         if max_retries is not None and max_retries < 0:
@@ -159,6 +220,41 @@ class Tool(Generic[AgentDepsT]):
         self.takes_ctx = schema.takes_ctx
         self.strict = strict
         self.function_schema = schema
+
+    @classmethod
+    def from_schema(
+        cls,
+        function: Callable[..., Any],
+        *,
+        name: str,
+        description: str | None,
+        json_schema: dict[str, Any],
+        takes_ctx: bool = False,
+        max_retries: int | None = None,
+        strict: bool | None = None,
+        sequential: bool = False,
+        timeout: float | None = None,
+    ) -> Tool[Any]:
+        """A tool from a JSON schema and a function, for functions without a usable Python signature.
+
+        The schema is sent to the model as given. The model's arguments must be a JSON object; the
+        function receives its members as keyword arguments and checks them itself.
+
+        Args:
+            function: Called as `function(**args)` (or `function(ctx, **args)` when `takes_ctx`), sync or async.
+            name: The tool's name.
+            description: What the tool does; `None` uses the function's docstring.
+            json_schema: The JSON schema of the arguments object.
+            takes_ctx: Whether the function takes a `RunContext` first.
+            max_retries: How many times the model may retry a failed call; `None` uses the agent's default.
+            strict: Ask for strict schema adherence where the model supports it.
+            sequential: Run this tool's calls alone (see `Tool`).
+            timeout: Seconds a call may take (see `Tool`).
+        """
+        tool = cls.__new__(cls)
+        tool._setup(function, schema_function(function, json_schema, takes_ctx), name, description, max_retries, strict)
+        tool._set_options(None, sequential, timeout)
+        return tool
 
     @property
     def tool_def(self) -> ToolDefinition:

@@ -10,14 +10,18 @@ individual functions.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 from typing_extensions import Self
 
 from .._run_context import AgentDepsT, RunContext
-from ..tools import ToolDefinition
+from ..tools import PrepareTools, ToolDefinition
+
+if TYPE_CHECKING:
+    from ._wrappers import FilteredToolset, PrefixedToolset, PreparedToolset, RenamedToolset
 
 __all__ = ('AbstractToolset', 'ArgsValidator', 'ToolsetTool')
 
@@ -41,6 +45,7 @@ class ToolsetTool(Generic[AgentDepsT]):
         args_validator: Validates the model's JSON arguments before `call_tool`.
         sequential: Run this tool's calls alone, never beside other calls of the same response.
         timeout: Seconds a call may take before the model gets a retry prompt; `None` for no limit.
+        wrapped: For a tool a wrapper renamed (`prefixed`, `renamed`): the tool as the wrapped toolset offered it.
     """
 
     toolset: AbstractToolset[AgentDepsT]
@@ -49,6 +54,7 @@ class ToolsetTool(Generic[AgentDepsT]):
     args_validator: ArgsValidator
     sequential: bool = False
     timeout: float | None = None
+    wrapped: ToolsetTool[AgentDepsT] | None = None
 
 
 class AbstractToolset(ABC, Generic[AgentDepsT]):
@@ -97,3 +103,48 @@ class AbstractToolset(ABC, Generic[AgentDepsT]):
         Returns:
             What the tool returned (JSON-serialisable); raise `ModelRetry` to ask the model to retry.
         """
+
+    # --- combinators: each returns a new toolset over this one ------------------------------------
+
+    def prefixed(self, prefix: str) -> PrefixedToolset[AgentDepsT]:
+        """This toolset with every tool name prefixed `{prefix}_`, e.g. `weather_forecast`.
+
+        Args:
+            prefix: The prefix, without the `_` separator.
+        """
+        from ._wrappers import PrefixedToolset
+
+        return PrefixedToolset(self, prefix)
+
+    def filtered(
+        self, filter_func: Callable[[RunContext[AgentDepsT], ToolDefinition], bool]
+    ) -> FilteredToolset[AgentDepsT]:
+        """This toolset with, each step, only the tools for which `filter_func(ctx, tool_def)` is true.
+
+        Args:
+            filter_func: Decides per step and per tool whether the tool is offered.
+        """
+        from ._wrappers import FilteredToolset
+
+        return FilteredToolset(self, filter_func)
+
+    def renamed(self, name_map: Mapping[str, str]) -> RenamedToolset[AgentDepsT]:
+        """This toolset with some tools renamed.
+
+        Args:
+            name_map: `{new_name: name_in_this_toolset}`; tools not named keep their names.
+        """
+        from ._wrappers import RenamedToolset
+
+        return RenamedToolset(self, name_map)
+
+    def prepared(self, prepare_func: PrepareTools[AgentDepsT]) -> PreparedToolset[AgentDepsT]:
+        """This toolset with its step's tool definitions passed through `prepare_func(ctx, tool_defs)`.
+
+        Args:
+            prepare_func: Returns the definitions to offer (changed, or some left out; not renamed or
+                added), or `None` to offer none this step. Sync or async.
+        """
+        from ._wrappers import PreparedToolset
+
+        return PreparedToolset(self, prepare_func)

@@ -29,6 +29,7 @@ from pydantic_ai_groq import (
 from pydantic_ai_groq.direct import model_request, model_request_stream, model_request_sync
 from pydantic_ai_groq.messages import ModelRequest, ModelResponse
 from pydantic_ai_groq.models import StreamedResponse
+from pydantic_ai_groq.toolsets import FunctionToolset
 
 MODEL = 'groq:llama-3.3-70b-versatile'
 
@@ -226,3 +227,34 @@ async def direct_requests() -> None:
     async with model_request_stream(MODEL, messages) as stream:
         assert_type(stream, StreamedResponse)
         assert_type(stream.get(), ModelResponse)
+
+
+def toolsets_with_deps() -> None:
+    def lookup(ctx: RunContext[Deps], key: str) -> str:
+        return ctx.deps.api_key + key
+
+    toolset = FunctionToolset([Tool(lookup)])
+    assert_type(toolset, FunctionToolset[Deps])
+    agent = Agent(MODEL, deps_type=Deps, toolsets=[toolset, toolset.prefixed('x')])
+    assert_type(agent, Agent[Deps, str])
+    with agent.override(toolsets=[toolset.filtered(lambda ctx, tool_def: tool_def.name != 'x')]):
+        pass
+
+
+def function_toolset_decorators() -> None:
+    toolset = FunctionToolset[Deps]()
+
+    @toolset.tool
+    def key(ctx: RunContext[Deps], suffix: str) -> str:
+        return ctx.deps.api_key + suffix
+
+    @toolset.tool_plain(timeout=5)
+    def double(n: int) -> int:
+        return 2 * n
+
+    @toolset.tool  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    def wrong_deps(ctx: RunContext[int]) -> int:
+        return ctx.deps
+
+    assert_type(double(2), int)
+    del key, wrong_deps
