@@ -51,7 +51,7 @@ format: install  ## Fix what ruff can fix and format the code
 	$(VENV_BIN)/ruff check --fix .
 	$(VENV_BIN)/ruff format .
 
-EXAMPLES := weather_agent structured_extraction stream_structured stream_events
+EXAMPLES := weather_agent structured_extraction stream_structured stream_events mcp_agent
 
 .PHONY: demo
 demo: install  ## Run the examples: on Groq with GROQ_API_KEY set, else on the built-in emulator

@@ -48,6 +48,13 @@ def run_example(name: str) -> str:
                 'Answer: It is sunny in Paris today, 22°C: a good day for a walk by the Seine.',
             ],
         ),
+        (
+            'mcp_agent',
+            [
+                'Answer: London (8,945,309 people) is about four times as populous as Paris (2,102,650).',
+                'Usage: 2 requests, 2 tool calls',
+            ],
+        ),
     ],
 )
 def test_example_on_the_emulator(name: str, expected: list[str]):
