@@ -147,7 +147,7 @@ def test_capabilities_of_current_chat_models():
                 True,
                 False,
                 False,
-                ['browser_search'],
+                ['browser_search', 'mcp'],
                 'reasoning_field',
             ),
             'qwen/qwen3.8-27b': (
@@ -191,7 +191,7 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                [],
+                ['mcp'],
                 'reasoning_field',
             ),
             'deepseek-r1-distill-llama-70b': (
@@ -202,7 +202,7 @@ def test_capabilities_of_current_chat_models():
                 False,
                 False,
                 False,
-                [],
+                ['mcp'],
                 'think_tags',
             ),
             'meta-llama/llama-4-scout-17b-16e-instruct': (

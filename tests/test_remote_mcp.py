@@ -178,11 +178,11 @@ async def test_all_tools_listed_without_allowed_tools_and_no_call_when_approval_
 
 
 async def test_refused_for_a_family_that_does_not_take_it(emulator: GroqEmulator, mcp_url: str):
-    model = emulator.model('minimaxai/minimax-m2.7')
+    model = emulator.model('meta-llama/llama-prompt-guard-2-22m')
     with pytest.raises(UserError) as caught:
         await Agent(model, builtin_tools=[MCPServerTool('docs', mcp_url)]).run('go')
     assert str(caught.value) == snapshot(
-        'MCPServerTool (mcp) cannot run on minimaxai/minimax-m2.7 (minimax family); families that run it: gpt-oss, qwen3, llama-4, llama, kimi; models that run it: openai/gpt-oss-120b, openai/gpt-oss-20b, qwen/qwen3.8-27b, llama-3.1-8b-instant (shut down), llama-3.3-70b-versatile (shut down), qwen/qwen3.6-27b (shut down).'
+        'MCPServerTool (mcp) cannot run on meta-llama/llama-prompt-guard-2-22m (guard family); families that run it: gpt-oss, qwen3, minimax, deepseek-r1, llama-4, llama, kimi; models that run it: minimaxai/minimax-m2.7, openai/gpt-oss-120b, openai/gpt-oss-20b, openai/gpt-oss-safeguard-20b, qwen/qwen3.8-27b, llama-3.1-8b-instant (shut down), llama-3.3-70b-versatile (shut down), qwen/qwen3.6-27b (shut down).'
     )
     assert emulator.requests == []
     await model.client.close()
@@ -321,5 +321,11 @@ async def test_the_package_refuses_exactly_where_the_emulator_rejects(emulator: 
         expected = 'mcp tools are not supported' if verdicts[model_name] else 'the emulator reaches MCP servers'
         assert message.startswith(expected), model_name
     assert {name for name, refused in verdicts.items() if not refused} == snapshot(
-        {'openai/gpt-oss-120b', 'openai/gpt-oss-20b', 'qwen/qwen3.8-27b'}
+        {
+            'minimaxai/minimax-m2.7',
+            'openai/gpt-oss-120b',
+            'openai/gpt-oss-20b',
+            'openai/gpt-oss-safeguard-20b',
+            'qwen/qwen3.8-27b',
+        }
     )

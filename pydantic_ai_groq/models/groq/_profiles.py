@@ -193,8 +193,9 @@ RULE_EVIDENCE: tuple[tuple[str, str], ...] = (
         'https://console.groq.com/docs/compound list the models that run them',
     ),
     (
-        'remote MCP servers (MCPServerTool, tools type mcp) outside gpt-oss (20b, 120b), qwen3, kimi, llama-4, '
-        'llama: refused',
+        'remote MCP servers (MCPServerTool, tools type mcp): sent on the tool-use families (gpt-oss and '
+        'gpt-oss-safeguard, qwen3, minimax, deepseek-r1, kimi, llama-4, llama); refused on guard, compound and '
+        'audio models, which are not tool-use models',
         f'{REMOTE_MCP_DOCS} (and https://console.groq.com/docs/tool-use/remote-mcp): "Remote MCP is available on '
         'all models that support tool use", listing openai/gpt-oss-20b, openai/gpt-oss-120b, qwen/qwen3-32b, '
         'moonshotai/kimi-k2-instruct-0905, meta-llama/llama-4-maverick-17b-128e-instruct and more; groq SDK 1.7 '
@@ -292,7 +293,7 @@ _GPT_OSS = GroqModelProfile(
     builtin_tools=frozenset({'browser_search', 'code_execution', 'mcp'}),
     thinking_round_trip='reasoning_field',
 )
-_GPT_OSS_SAFEGUARD = replace(_GPT_OSS, strict_json_schema=False, builtin_tools=frozenset({'browser_search'}))
+_GPT_OSS_SAFEGUARD = replace(_GPT_OSS, strict_json_schema=False, builtin_tools=frozenset({'browser_search', 'mcp'}))
 _QWEN3_TEXT = GroqModelProfile(
     family='qwen3',
     reasoning=True,
@@ -305,7 +306,7 @@ _QWEN3_TEXT = GroqModelProfile(
 )
 _QWEN3_VISION = replace(_QWEN3_TEXT, vision=True)
 _QWEN3_FULL = replace(_QWEN3_VISION, reasoning_efforts=_QWEN3_FULL_EFFORTS)
-_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_PASS_THROUGH_EFFORTS, builtin_tools=_NO_TOOLS)
+_MINIMAX = replace(_QWEN3_TEXT, family='minimax', reasoning_efforts=_PASS_THROUGH_EFFORTS, builtin_tools=_REMOTE_MCP)
 _DEEPSEEK_R1 = replace(_MINIMAX, family='deepseek-r1', thinking_round_trip='think_tags')
 _LLAMA = GroqModelProfile(family='llama', builtin_tools=_REMOTE_MCP)
 _LLAMA_4 = GroqModelProfile(family='llama-4', json_schema=True, vision=True, builtin_tools=_REMOTE_MCP)
