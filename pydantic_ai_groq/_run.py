@@ -18,6 +18,7 @@ from ._output import OutputSchema
 from ._run_context import AgentDepsT, RunContext, call_user_function
 from ._tool_calls import EndStrategy, ToolCallSteps
 from .exceptions import UnexpectedModelBehavior, UserError
+from .history_processors import HistoryProcessor, process_history
 from .messages import (
     FinalResultEvent,
     FunctionToolCallEvent,
@@ -119,6 +120,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         system_prompts: Sequence[str | SystemPromptFunc],
         instrumentation: InstrumentationSettings | None = None,
         agent_name: str | None = None,
+        history_processors: Sequence[HistoryProcessor] = (),
     ) -> None:
         capture = _capture.get()
         if capture is not None and not capture.taken:
@@ -144,6 +146,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self._output_validators = output_validators
         self._instructions = instructions
         self._system_prompts = system_prompts
+        self._history_processors = history_processors
         # Failures in a row per tool, and output failures: each response counts at most one of each.
         self._tool_failures: dict[str, int] = {}
         self._response_tool_failures = {}
@@ -176,8 +179,11 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                 self.ctx.run_step += 1
                 params = await self._step_tools(params)
                 final_announced = False
+                sent = self.messages
+                if self._history_processors:  # they choose what is sent; the run keeps every message
+                    sent = await process_history(self._history_processors, self.ctx, self.messages)
                 if stream:
-                    async with model.request_stream(self.messages, settings, params) as streamed:
+                    async with model.request_stream(sent, settings, params) as streamed:
                         try:
                             async for event in streamed:
                                 if (
@@ -198,7 +204,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                             raise
                         response = streamed.get()
                 else:
-                    response = await model.request(self.messages, settings, params)
+                    response = await model.request(sent, settings, params)
                 self.usage.incr(response.usage)
                 self.messages.append(response)
                 self._limits.check_tokens(self.usage)

@@ -14,6 +14,7 @@ from ._output import OutputSchema, build_output_schema
 from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
 from .builtin_tools import AbstractBuiltinTool
 from .exceptions import UserError
+from .history_processors import HistoryProcessor
 from .messages import ModelMessage, UserContent
 from .models import Model, ModelRequestParameters, infer_model
 from .output import OutputDataT, OutputSpec
@@ -93,6 +94,10 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         instrument: Record OpenTelemetry spans and metrics: `True` with the global providers, an
             `InstrumentationSettings` to choose them (and whether content is recorded), `False` never;
             `None` (default) does what `instrument_all()` set, by default nothing.
+        history_processors: Functions (sync or async, taking `RunContext` or not) that get a copy of the
+            messages before every request and return the ones to send, in order; the run keeps them all
+            (see `history_processors.keep_last_turns`). One that separates a tool call from its return
+            fails the run with a `UserError` before the request.
 
     Raises:
         UserError: For a model string in another form, duplicate tool names, or an unusable output type.
@@ -118,6 +123,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         end_strategy: EndStrategy = ...,
         name: str | None = ...,
         instrument: InstrumentationSettings | bool | None = ...,
+        history_processors: Sequence[HistoryProcessor] = ...,
     ) -> None: ...
 
     @overload
@@ -143,6 +149,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         end_strategy: EndStrategy = ...,
         name: str | None = ...,
         instrument: InstrumentationSettings | bool | None = ...,
+        history_processors: Sequence[HistoryProcessor] = ...,
     ) -> None: ...
 
     def __init__(
@@ -164,6 +171,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         end_strategy: EndStrategy = 'early',
         name: str | None = None,
         instrument: InstrumentationSettings | bool | None = None,
+        history_processors: Sequence[HistoryProcessor] = (),
     ) -> None:
         if isinstance(model, str):
             _check_model_string(model)
@@ -182,6 +190,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         )
         self._set_toolsets(tools, toolsets, prepare_tools)
         self._builtin_tools = list(builtin_tools)
+        self._history_processors = list(history_processors)
         if retries < 0 or (output_retries is not None and output_retries < 0):
             raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
         self._retries = retries
@@ -419,6 +428,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             system_prompts=self._system_prompts,
             instrumentation=default_instrumentation() if self._instrument is None else self._instrument or None,
             agent_name=self.name,
+            history_processors=self._history_processors,
         )
 
     async def run(

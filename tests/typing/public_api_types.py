@@ -27,7 +27,8 @@ from pydantic_ai_groq import (
     ToolOutput,
 )
 from pydantic_ai_groq.direct import model_request, model_request_stream, model_request_sync
-from pydantic_ai_groq.messages import ModelRequest, ModelResponse
+from pydantic_ai_groq.history_processors import keep_last_turns
+from pydantic_ai_groq.messages import ModelMessage, ModelRequest, ModelResponse
 from pydantic_ai_groq.models import StreamedResponse
 from pydantic_ai_groq.toolsets import FunctionToolset
 
@@ -258,3 +259,15 @@ def function_toolset_decorators() -> None:
 
     assert_type(double(2), int)
     del key, wrong_deps
+
+
+def history_processors() -> None:
+    def keep_requests(messages: list[ModelMessage]) -> list[ModelMessage]:
+        return [m for m in messages if isinstance(m, ModelRequest)]
+
+    async def with_deps(ctx: RunContext[Deps], messages: list[ModelMessage]) -> list[ModelMessage]:
+        return messages[-int(ctx.deps.api_key) :]
+
+    agent = Agent(MODEL, deps_type=Deps, history_processors=[keep_last_turns(3), keep_requests, with_deps])
+    assert_type(agent, Agent[Deps, str])
+    assert_type(keep_last_turns(2)([]), list[ModelMessage])
