@@ -235,3 +235,16 @@ def test_keep_last_turns_keeps_short_histories_and_names_itself():
     history = _history(2)
     assert processor(history) == history
     assert processor.__qualname__ == 'keep_last_turns(3)'
+
+
+def test_keep_last_turns_without_system_prompts_and_with_a_prompt_beside_tool_returns():
+    history: list[ModelMessage] = [
+        ModelRequest([UserPromptPart('question 0')]),
+        ModelResponse([ToolCallPart('lookup', {'k': 0}, 'c0')]),
+        # a user prompt beside a tool return continues the turn: cutting here would orphan the return
+        ModelRequest([ToolReturnPart('lookup', 'book 0', 'c0'), UserPromptPart('and also')]),
+        ModelResponse([TextPart('answer 0')]),
+        ModelRequest([UserPromptPart('question 1')]),
+    ]
+    assert keep_last_turns(2)(history) == history
+    assert keep_last_turns(1)(history) == history[4:]  # no system prompt to carry
