@@ -96,6 +96,17 @@ class capture_run_messages:
         _capture.reset(self._token)
 
 
+def _own_messages(message_history: Sequence[ModelMessage] | None) -> list[ModelMessage]:
+    """A new run's message list: the one a `capture_run_messages()` block observes, for its first run only."""
+    capture = _capture.get()
+    messages: list[ModelMessage] = []
+    if capture is not None and not capture.taken:
+        capture.taken = True
+        messages = capture.messages
+    messages.extend(message_history or ())
+    return messages
+
+
 class AgentRun(ToolCallSteps[AgentDepsT]):
     """The state of one run and the loop that advances it."""
 
@@ -122,13 +133,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         agent_name: str | None = None,
         history_processors: Sequence[HistoryProcessor] = (),
     ) -> None:
-        capture = _capture.get()
-        if capture is not None and not capture.taken:
-            capture.taken = True
-            self.messages: list[ModelMessage] = capture.messages  # the run's own list, observed by the block
-        else:
-            self.messages = []
-        self.messages.extend(message_history or ())
+        self.messages: list[ModelMessage] = _own_messages(message_history)
         self.new_message_index = len(self.messages)
         self.usage = RunUsage()
         self.ctx: RunContext[AgentDepsT] = RunContext(deps, model, self.usage, self.messages, user_prompt)

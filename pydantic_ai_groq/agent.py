@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, TypedDict, cast, overload
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, cast, overload
 
 from typing_extensions import ParamSpec, TypeVar, Unpack
 
 from ._instrumentation_default import default_instrumentation
 from ._output import OutputSchema, build_output_schema
-from ._run import AgentRun, AgentStreamEvent, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
+from ._run import AgentRun, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
 from .builtin_tools import AbstractBuiltinTool
 from .exceptions import UserError
 from .history_processors import HistoryProcessor
 from .messages import ModelMessage, UserContent
-from .models import Model, ModelRequestParameters, infer_model
+from .models import Model, ModelRequestParameters, check_model_string, infer_model
 from .output import OutputDataT, OutputSpec
-from .result import AgentRunResult, AgentRunResultEvent, StreamedRunResult, finished_result
+from .result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result
 from .settings import ModelSettings, merge_model_settings
-from .tools import AgentDepsT, DocstringFormat, PrepareTool, PrepareTools, RunContext, Tool
+from .tools import AgentDepsT, PrepareTools, RunContext, Tool, ToolOptions
 from .toolsets import AbstractToolset, CombinedToolset, FunctionToolset
 from .usage import UsageLimits
 
@@ -38,27 +39,16 @@ ToolReturnT = TypeVar('ToolReturnT')
 PlainToolFuncT = TypeVar('PlainToolFuncT', bound=Callable[..., Any])
 
 
-class ToolOptions(TypedDict, total=False):
-    """Options of `@agent.tool(...)` and `@agent.tool_plain(...)`."""
+@dataclass(frozen=True)
+class _Overrides:
+    """What `Agent.override` replaces for the runs inside its block (deps in a tuple: `None` is a value)."""
 
-    name: str | None
-    """The tool's name; defaults to the function's name."""
-    description: str | None
-    """The tool's description; defaults to the docstring's text."""
-    retries: int | None
-    """How often the tool may fail in a row; defaults to the agent's `retries`."""
-    strict: bool | None
-    """Ask for strict schema adherence where the model supports it."""
-    docstring_format: DocstringFormat
-    """`google`, `numpy`, `sphinx` or `auto` (the default)."""
-    require_parameter_descriptions: bool
-    """Fail when a parameter has no description."""
-    prepare: PrepareTool[Any] | None
-    """Change the tool's definition each step, or hide it (return `None`)."""
-    sequential: bool
-    """Run this tool's calls alone, never beside other calls of the same response."""
-    timeout: float | None
-    """Seconds a call may take before the model gets a retry prompt."""
+    model: Model | None = None
+    deps: tuple[Any] | None = None
+    toolset: AbstractToolset[Any] | None = None
+
+
+_NO_OVERRIDES = _Overrides()
 
 
 class Agent(Generic[AgentDepsT, OutputDataT]):
@@ -174,17 +164,13 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         history_processors: Sequence[HistoryProcessor] = (),
     ) -> None:
         if isinstance(model, str):
-            _check_model_string(model)
+            check_model_string(model)
         self._model = model
         self.name = name
         self.deps_type = deps_type
         self._output_schema: OutputSchema = build_output_schema(output_type)
-        if instructions is None:
-            self._instructions: list[str | SystemPromptFunc] = []
-        elif isinstance(instructions, str) or callable(instructions):
-            self._instructions = [instructions]
-        else:
-            self._instructions = list(instructions)
+        single = instructions is not None and (isinstance(instructions, str) or callable(instructions))
+        self._instructions: list[str | SystemPromptFunc] = [instructions] if single else list(instructions or ())  # type: ignore[list-item]
         self._system_prompts: list[str | SystemPromptFunc] = (
             [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
         )
@@ -201,11 +187,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             raise UserError(f"end_strategy={end_strategy!r} is not allowed; use 'early' or 'exhaustive'.")
         self.end_strategy: EndStrategy = end_strategy
         self._output_validators: list[OutputValidator] = []
-        self._override_model: ContextVar[Model | None] = ContextVar('_override_model', default=None)
-        self._override_deps: ContextVar[tuple[AgentDepsT] | None] = ContextVar('_override_deps', default=None)
-        self._override_toolset: ContextVar[AbstractToolset[AgentDepsT] | None] = ContextVar(
-            '_override_toolset', default=None
-        )
+        self._overrides: ContextVar[_Overrides] = ContextVar('_overrides', default=_NO_OVERRIDES)
         if instrument is True:
             from .instrumentation import InstrumentationSettings  # OpenTelemetry is imported only when instrumenting
 
@@ -215,8 +197,6 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
     def __repr__(self) -> str:
         model = self._model.model_name if isinstance(self._model, Model) else self._model
         return f'Agent(model={model!r}, name={self.name!r}, tools={list(self._function_toolset.tools)!r})'
-
-    # --- registration -------------------------------------------------------------------------
 
     def _set_toolsets(
         self,
@@ -266,11 +246,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
     ]: ...
 
     def tool(self, function: ToolFunc | None = None, /, **options: Unpack[ToolOptions]) -> Any:
-        """Register a tool whose first parameter is `RunContext[Deps]`: `@agent.tool` or `@agent.tool(...)`.
-
-        Options (all keyword): `name`, `description`, `retries`, `strict`, `docstring_format`,
-        `require_parameter_descriptions`; see `ToolOptions`.
-        """
+        """Register a tool taking `RunContext[Deps]` first: `@agent.tool`, or `@agent.tool(...)` with `ToolOptions`."""
         return self._tool_decorator(function, True, options)
 
     @overload
@@ -280,29 +256,12 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
     def tool_plain(self, /, **options: Unpack[ToolOptions]) -> Callable[[PlainToolFuncT], PlainToolFuncT]: ...
 
     def tool_plain(self, function: ToolFunc | None = None, /, **options: Unpack[ToolOptions]) -> Any:
-        """Register a tool that takes no `RunContext`: `@agent.tool_plain` or `@agent.tool_plain(...)`.
-
-        Takes the same options as `tool`.
-        """
+        """Register a tool that takes no `RunContext`: `@agent.tool_plain`, or `@agent.tool_plain(...)` like `tool`."""
         return self._tool_decorator(function, False, options)
 
     def _tool_decorator(self, function: ToolFunc | None, takes_ctx: bool, options: ToolOptions) -> Any:
         def register(func: ToolFunc) -> ToolFunc:
-            self._add_tool(
-                Tool(
-                    func,
-                    takes_ctx=takes_ctx,
-                    name=options.get('name'),
-                    description=options.get('description'),
-                    max_retries=options.get('retries'),
-                    strict=options.get('strict'),
-                    docstring_format=options.get('docstring_format', 'auto'),
-                    require_parameter_descriptions=options.get('require_parameter_descriptions', False),
-                    prepare=options.get('prepare'),
-                    sequential=options.get('sequential', False),
-                    timeout=options.get('timeout'),
-                )
-            )
+            self._add_tool(Tool.from_options(func, takes_ctx, options))
             return func
 
         return register(function) if function is not None else register
@@ -337,8 +296,6 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         self._output_validators.append(function)
         return function
 
-    # --- running ------------------------------------------------------------------------------
-
     @contextmanager
     def override(
         self,
@@ -356,22 +313,22 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             toolsets: The toolsets to use instead of the agent's `toolsets`.
             tools: The function tools to use instead of the agent's `tools` and `@agent.tool`s.
         """
-        model_token = self._override_model.set(infer_model(model)) if model is not None else None
-        deps_token = self._override_deps.set((deps,)) if deps is not None else None
-        toolset_token = None
+        current = self._overrides.get()
+        toolset = current.toolset
         if toolsets is not None or tools is not None:
             function_toolset = self._function_toolset if tools is None else FunctionToolset[AgentDepsT](tools)
-            chosen = self._toolsets if toolsets is None else list(toolsets)
-            toolset_token = self._override_toolset.set(self._combined(function_toolset, chosen))
+            toolset = self._combined(function_toolset, self._toolsets if toolsets is None else list(toolsets))
+        token = self._overrides.set(
+            _Overrides(
+                infer_model(model) if model is not None else current.model,
+                (deps,) if deps is not None else current.deps,
+                toolset,
+            )
+        )
         try:
             yield
         finally:
-            if model_token is not None:
-                self._override_model.reset(model_token)
-            if deps_token is not None:
-                self._override_deps.reset(deps_token)
-            if toolset_token is not None:
-                self._override_toolset.reset(toolset_token)
+            self._overrides.reset(token)
 
     def _prepare_run(
         self,
@@ -383,16 +340,16 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         usage_limits: UsageLimits | None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None,
     ) -> AgentRun[AgentDepsT]:
-        chosen = self._override_model.get() or model or self._model
+        overrides = self._overrides.get()
+        chosen = overrides.model or model or self._model
         if chosen is None:
             raise UserError('No model: pass one to Agent(...) or to this run (model=...).')
         resolved = infer_model(chosen)
         if isinstance(self._model, str) and chosen is self._model:
             self._model = resolved  # build the model from its string once
-        overridden = self._override_deps.get()
-        run_deps: Any = overridden[0] if overridden is not None else deps
+        run_deps: Any = overrides.deps[0] if overrides.deps is not None else deps
         schema = self._output_schema
-        toolset = self._override_toolset.get() or self._toolset
+        toolset = overrides.toolset or self._toolset
         if toolsets:
             toolset = CombinedToolset([toolset, *toolsets])
         may_call_tools = bool(
@@ -538,39 +495,3 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         """
         agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         return AgentEventStream(agent_run)
-
-
-class AgentEventStream(Generic[OutputDataT]):
-    """The events of one streamed run; iterate it, and close it (or use `async with`) when leaving early."""
-
-    def __init__(self, agent_run: AgentRun[Any]) -> None:
-        self._run = agent_run
-        self._iterator = self._events()
-
-    async def _events(self) -> AsyncGenerator[AgentStreamEvent | AgentRunResultEvent[OutputDataT]]:
-        events = self._run.events(stream=True)
-        try:
-            async for event in events:
-                yield event
-        finally:
-            await events.aclose()
-        yield AgentRunResultEvent(finished_result(self._run))
-
-    def __aiter__(self) -> AsyncIterator[AgentStreamEvent | AgentRunResultEvent[OutputDataT]]:
-        return self._iterator
-
-    async def __aenter__(self) -> AgentEventStream[OutputDataT]:
-        return self
-
-    async def __aexit__(self, *args: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop the run and close its HTTP stream."""
-        await self._iterator.aclose()
-
-
-def _check_model_string(model: str) -> None:
-    provider, sep, name = model.partition(':')
-    if not (sep and provider == 'groq' and name):
-        infer_model(model)  # raises the UserError that lists the accepted forms

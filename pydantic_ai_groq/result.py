@@ -23,7 +23,7 @@ from .messages import (
 from .output import OutputDataT
 from .usage import RunUsage
 
-__all__ = ('AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
+__all__ = ('AgentEventStream', 'AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
 
 _NOTHING_YET: Any = object()  # stream_output has yielded nothing so far
 
@@ -277,3 +277,33 @@ def _text_piece(event: AgentStreamEvent) -> str | None:
     if isinstance(event, PartDeltaEvent) and isinstance(event.delta, TextPartDelta):
         return event.delta.content_delta
     return None
+
+
+class AgentEventStream(Generic[OutputDataT]):
+    """The events of one streamed run; iterate it, and close it (or use `async with`) when leaving early."""
+
+    def __init__(self, agent_run: AgentRun[Any]) -> None:
+        self._run = agent_run
+        self._iterator = self._events()
+
+    async def _events(self) -> AsyncGenerator[AgentStreamEvent | AgentRunResultEvent[OutputDataT]]:
+        events = self._run.events(stream=True)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()
+        yield AgentRunResultEvent(finished_result(self._run))
+
+    def __aiter__(self) -> AsyncIterator[AgentStreamEvent | AgentRunResultEvent[OutputDataT]]:
+        return self._iterator
+
+    async def __aenter__(self) -> AgentEventStream[OutputDataT]:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the run and close its HTTP stream."""
+        await self._iterator.aclose()

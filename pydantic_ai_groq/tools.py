@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Concatenate, Generic, Literal, overload
+from typing import Any, Concatenate, Generic, Literal, TypedDict, overload
 
 from typing_extensions import ParamSpec
 
@@ -22,6 +22,7 @@ __all__ = (
     'Tool',
     'ToolDefinition',
     'ToolKind',
+    'ToolOptions',
 )
 
 ToolParams = ParamSpec('ToolParams')
@@ -256,6 +257,23 @@ class Tool(Generic[AgentDepsT]):
         tool._set_options(None, sequential, timeout)
         return tool
 
+    @classmethod
+    def from_options(cls, function: Callable[..., Any], takes_ctx: bool, options: ToolOptions) -> Tool[Any]:
+        """The tool that `@agent.tool(**options)` or `@agent.tool_plain(**options)` registers."""
+        return cls(
+            function,
+            takes_ctx=takes_ctx,
+            name=options.get('name'),
+            description=options.get('description'),
+            max_retries=options.get('retries'),
+            strict=options.get('strict'),
+            docstring_format=options.get('docstring_format', 'auto'),
+            require_parameter_descriptions=options.get('require_parameter_descriptions', False),
+            prepare=options.get('prepare'),
+            sequential=options.get('sequential', False),
+            timeout=options.get('timeout'),
+        )
+
     @property
     def tool_def(self) -> ToolDefinition:
         """The tool as offered to the model."""
@@ -272,3 +290,26 @@ class Tool(Generic[AgentDepsT]):
             f'{type(self).__name__}(name={self.name!r}, takes_ctx={self.takes_ctx}, '
             f'max_retries={self.max_retries}, strict={self.strict})'
         )
+
+
+class ToolOptions(TypedDict, total=False):
+    """Options of `@agent.tool(...)` and `@agent.tool_plain(...)`."""
+
+    name: str | None
+    """The tool's name; defaults to the function's name."""
+    description: str | None
+    """The tool's description; defaults to the docstring's text."""
+    retries: int | None
+    """How often the tool may fail in a row; defaults to the agent's `retries`."""
+    strict: bool | None
+    """Ask for strict schema adherence where the model supports it."""
+    docstring_format: DocstringFormat
+    """`google`, `numpy`, `sphinx` or `auto` (the default)."""
+    require_parameter_descriptions: bool
+    """Fail when a parameter has no description."""
+    prepare: PrepareTool[Any] | None
+    """Change the tool's definition each step, or hide it (return `None`)."""
+    sequential: bool
+    """Run this tool's calls alone, never beside other calls of the same response."""
+    timeout: float | None
+    """Seconds a call may take before the model gets a retry prompt."""

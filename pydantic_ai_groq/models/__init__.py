@@ -168,3 +168,10 @@ def infer_model(model: Model | str) -> Model:
         f'Unknown model {model!r}: pass a Model instance (e.g. GroqModel("llama-3.3-70b-versatile")) '
         f'or a string "groq:<model-name>" (e.g. "groq:llama-3.3-70b-versatile").'
     )
+
+
+def check_model_string(model: str) -> None:
+    """Refuse a model string that is not `groq:<model-name>` now, without building the model."""
+    provider, sep, name = model.partition(':')
+    if not (sep and provider == 'groq' and name):
+        infer_model(model)  # raises the UserError that lists the accepted forms
