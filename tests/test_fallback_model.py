@@ -352,3 +352,14 @@ def test_fallback_without_opentelemetry_imports_none() -> None:
     )
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ['openai/gpt-oss-20b False']
+
+
+@pytest.mark.parametrize('status', [429, 498, 503])
+async def test_the_models_own_retries_come_first(first: GroqEmulator, second: GroqEmulator, status: int) -> None:
+    # One retry (the SDK's for 429 and 5xx, GroqModel's for 498), waiting the 1 ms the header asks.
+    retrying = GroqModel(BIG, groq_client=first.client(max_retries=1))
+    first.push(*[ErrorReply(status, headers={'retry-after-ms': '1'})] * 2)
+    second.push(Reply(text='ok'))
+    response = await FallbackModel(retrying, second.model(SMALL)).request(messages(), None, ModelRequestParameters())
+    assert response.model_name == SMALL
+    assert len(first.requests) == 2
