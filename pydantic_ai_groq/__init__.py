@@ -137,6 +137,9 @@ from .models import (
 from .models import (
     infer_model as infer_model,
 )
+from .models.fallback import (
+    FallbackModel as FallbackModel,
+)
 from .output import (
     NativeOutput as NativeOutput,
 )
@@ -225,6 +228,7 @@ __all__ = (
     'BuiltinToolReturnPart',
     'DocumentUrl',
     'EndStrategy',
+    'FallbackModel',
     'FinalResultEvent',
     'FunctionToolCallEvent',
     'FunctionToolResultEvent',
