@@ -117,6 +117,9 @@ from .messages import (
     ToolCallPartDelta as ToolCallPartDelta,
 )
 from .messages import (
+    ToolReturn as ToolReturn,
+)
+from .messages import (
     ToolReturnPart as ToolReturnPart,
 )
 from .messages import (
@@ -266,6 +269,7 @@ __all__ = (
     'ToolCallPartDelta',
     'ToolDefinition',
     'ToolOutput',
+    'ToolReturn',
     'ToolReturnPart',
     'UnexpectedModelBehavior',
     'UsageLimitExceeded',
