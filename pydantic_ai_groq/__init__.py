@@ -117,6 +117,9 @@ from .messages import (
     ToolCallPartDelta as ToolCallPartDelta,
 )
 from .messages import (
+    ToolReturn as ToolReturn,
+)
+from .messages import (
     ToolReturnPart as ToolReturnPart,
 )
 from .messages import (
@@ -270,6 +273,7 @@ __all__ = (
     'ToolCallPartDelta',
     'ToolDefinition',
     'ToolOutput',
+    'ToolReturn',
     'ToolReturnPart',
     'UnexpectedModelBehavior',
     'UsageLimitExceeded',

@@ -24,7 +24,9 @@ from .messages import (
     ModelRequestPart,
     RetryPromptPart,
     ToolCallPart,
+    ToolReturn,
     ToolReturnPart,
+    UserPromptPart,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ EndStrategy = Literal['early', 'exhaustive']
 NOT_EXECUTED = 'Tool not executed - a final result was already processed.'
 FINAL_RESULT_PROCESSED = 'Final result processed.'
 OUTPUT_TOOL_NOT_USED = 'Output tool not used - a final result was already processed.'
+
+_ToolAnswer = tuple[ToolReturnPart | RetryPromptPart, UserPromptPart | None]
+"""What goes back for one call: its `tool` message part, and the user content of a `ToolReturn`, if any."""
 
 
 @dataclass
@@ -91,6 +96,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
                 ToolReturnPart(call.tool_name, FINAL_RESULT_PROCESSED, call.tool_call_id) if final else retry_parts[0]
             )
         to_run: list[int] = []
+        user_parts: list[UserPromptPart] = []
         for index, call in enumerate(calls):
             if answers[index] is not None:
                 continue
@@ -107,11 +113,15 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             for index in to_run:
                 yield FunctionToolCallEvent(calls[index])
             results = await self._run_tools([calls[index] for index in to_run])
-            for index, result in zip(to_run, results, strict=True):
+            for index, (result, user_part) in zip(to_run, results, strict=True):
                 answers[index] = result
+                if user_part is not None:
+                    user_parts.append(user_part)
                 yield FunctionToolResultEvent(result)
         self._count_tool_failures()
         parts.extend(answer for answer in answers if answer is not None)
+        # After every tool message: Groq wants the `tool` messages right after the assistant's tool calls.
+        parts.extend(user_parts)
 
     def _unknown_tool_message(self, name: str) -> str:
         available = [*self._tools, *self.output_schema.tools]
@@ -150,13 +160,13 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             kind = 'ModelRetry' if isinstance(cause, ModelRetry) else 'invalid arguments' if cause else 'unknown tool'
             run_logger.debug('Retrying tool %r (%s): retry %d of %d', name, kind, failures, failure.max_retries)
 
-    async def _run_tools(self, calls: list[ToolCallPart]) -> list[ToolReturnPart | RetryPromptPart]:
+    async def _run_tools(self, calls: list[ToolCallPart]) -> list[_ToolAnswer]:
         if len(calls) == 1:
             return [await self._run_tool(calls[0])]
         if any(self._tools[call.tool_name].sequential for call in calls):
             # A tool that must not run beside others: the response's calls run one after another, in order.
             return [await self._run_tool(call) for call in calls]
-        results: list[ToolReturnPart | RetryPromptPart | BaseException | None] = [None] * len(calls)
+        results: list[_ToolAnswer | BaseException | None] = [None] * len(calls)
 
         async def run_one(index: int) -> None:
             try:
@@ -167,7 +177,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
         async with anyio.create_task_group() as group:
             for index in range(len(calls)):
                 group.start_soon(run_one, index)
-        returns: list[ToolReturnPart | RetryPromptPart] = []
+        returns: list[_ToolAnswer] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -175,7 +185,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             returns.append(result)
         return returns
 
-    async def _run_tool(self, call: ToolCallPart) -> ToolReturnPart | RetryPromptPart:
+    async def _run_tool(self, call: ToolCallPart) -> _ToolAnswer:
         tool = self._tools[call.tool_name]
         max_retries = self._default_retries if tool.max_retries is None else tool.max_retries
         ctx = self.ctx.with_tool(
@@ -188,21 +198,37 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             else:
                 result = await self.telemetry.execute_tool(call, tool.tool_def.description, execution)
         except pydantic.ValidationError as e:
-            return self._tool_failed(call, e.errors(include_url=False), max_retries, e)
+            return self._tool_failed(call, e.errors(include_url=False), max_retries, e), None
         except ModelRetry as e:
-            return self._tool_failed(call, e.message, max_retries, e)
+            return self._tool_failed(call, e.message, max_retries, e), None
         self._response_tool_successes.add(call.tool_name)
-        return ToolReturnPart(call.tool_name, result, call.tool_call_id)
+        if not isinstance(result, ToolReturn):
+            return ToolReturnPart(call.tool_name, result, call.tool_call_id), None
+        part = ToolReturnPart(call.tool_name, result.return_value, call.tool_call_id, metadata=result.metadata)
+        return part, None if result.content is None else UserPromptPart(result.content)
 
     async def _execute_tool(self, call: ToolCallPart, tool: ToolsetTool[Any], ctx: RunContext[Any]) -> Any:
         args = tool.args_validator.validate_json(call.args_as_json_str())
         self.usage.tool_calls += 1
         if tool.timeout is None:
             # Converted here, inside the tool's span: a value that cannot be sent fails the tool call.
-            return _jsonable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
+            return _sendable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
         with anyio.move_on_after(tool.timeout):
-            return _jsonable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
+            return _sendable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
         raise ModelRetry(f'Timed out after {tool.timeout:g} seconds; the call was abandoned.')
+
+
+def _sendable(tool_name: str, value: Any) -> Any:
+    """What a tool returned, ready to send: JSON data, or a `ToolReturn` whose return value is JSON data."""
+    if not isinstance(value, ToolReturn):
+        return _jsonable(tool_name, value)
+    content = value.content
+    if content is not None and not isinstance(content, str | list | tuple):
+        raise UserError(
+            f'Tool {tool_name!r} returned a ToolReturn whose content is a {type(content).__name__}; '
+            'content is text or a list of text, ImageUrl and BinaryContent items.'
+        )
+    return ToolReturn(_jsonable(tool_name, value.return_value), content=content, metadata=value.metadata)
 
 
 def _jsonable(tool_name: str, value: Any) -> Any:

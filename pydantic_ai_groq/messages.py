@@ -66,6 +66,7 @@ __all__ = (
     'ToolCallPart',
     'ToolCallPartDelta',
     'ToolOutcome',
+    'ToolReturn',
     'ToolReturnPart',
     'UserContent',
     'UserPromptPart',
@@ -136,6 +137,7 @@ class ToolReturnPart:
         outcome: How the call went, as pydantic-ai records it. A `'failed'` or `'retried'`
             return is an error: it is sent as `{"error": <content>}`, as pydantic-ai sends it
             to Groq, which has no error flag on tool messages.
+        metadata: Data for the application that is never sent to the model (`ToolReturn.metadata`).
         extra_fields: Fields of a loaded history we do not use, kept as they came.
     """
 
@@ -145,6 +147,7 @@ class ToolReturnPart:
     timestamp: datetime = field(default_factory=_now_utc)
     part_kind: Literal['tool-return'] = 'tool-return'
     outcome: ToolOutcome = field(default='success', kw_only=True)
+    metadata: Any = field(default=None, kw_only=True)
     extra_fields: ExtraFields = field(default_factory=no_extra_fields, repr=False, kw_only=True)
 
     def model_response_str(self) -> str:
@@ -162,6 +165,27 @@ class ToolReturnPart:
         if self.outcome == 'failed' and not isinstance(self.content, str):
             return pydantic_core.to_json(self.content).decode()
         return self.content
+
+
+@dataclass(slots=True)
+class ToolReturn:
+    """What a tool may return to send the model more than a `tool` message: images, for one.
+
+    Groq's `tool` messages carry text only, so `content` goes in a `UserPromptPart` placed in the
+    same request after all the tool returns of the response (the `tool` messages stay right after
+    the assistant's tool calls, as Groq requires).
+
+    Attributes:
+        return_value: What the `tool` message says (the `ToolReturnPart` content): any JSON-serialisable value.
+        content: Sent to the model as a user message: text, or a sequence of text, `ImageUrl`s and image
+            `BinaryContent`s. Images need a model with vision; `None` sends no user message.
+        metadata: Kept on the `ToolReturnPart` for the application; never sent to the model.
+    """
+
+    return_value: Any
+    content: str | Sequence[UserContent] | None = field(default=None, kw_only=True)
+    metadata: Any = field(default=None, kw_only=True)
+    kind: Literal['tool-return'] = field(default='tool-return', kw_only=True)
 
 
 @keeps_unknown_fields()

@@ -18,6 +18,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from pydantic import BaseModel
 
 PNG = base64.b64encode(b'\x89PNG\r\n\x1a\n' + b'\x00' * 24).decode()
+JPEG = base64.b64encode(b'\xff\xd8\xff\xe0' + b'\x00' * 12).decode()
 
 
 class Weather(BaseModel):
@@ -55,6 +56,17 @@ def build_server(name: str = 'test-tools') -> MCPServer:
             types.TextContent(type='text', text='A tiny picture'),
             types.ImageContent(type='image', data=PNG, mime_type='image/png'),
         ]
+
+    @server.tool(structured_output=False)
+    def chart() -> types.CallToolResult:
+        """Structured content and two images (a PNG and a JPEG)."""
+        return types.CallToolResult(
+            content=[
+                types.ImageContent(type='image', data=PNG, mime_type='image/png'),
+                types.ImageContent(type='image', data=JPEG, mime_type='image/jpeg'),
+            ],
+            structured_content={'points': 3},
+        )
 
     @server.tool(structured_output=False)
     def resources() -> list[types.ContentBlock]:

@@ -1,14 +1,15 @@
-"""MCP servers in agent runs: tools on the wire, retries, lifecycles, crashes, name clashes, sampling."""
+"""MCP servers in agent runs: tools on the wire, retries, lifecycles, crashes, name clashes, sampling, images."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
-from _mcp_server import build_server
+from _mcp_server import JPEG, PNG, build_server
 
-from pydantic_ai_groq import Agent, capture_run_messages
+from pydantic_ai_groq import Agent, ModelMessagesTypeAdapter, capture_run_messages
 from pydantic_ai_groq.exceptions import UnexpectedModelBehavior, UserError
 from pydantic_ai_groq.mcp import MCPServerError, MCPServerInProcess, MCPServerStdio
 from pydantic_ai_groq.messages import ModelResponse, ToolReturnPart
@@ -96,3 +97,82 @@ async def test_sampling_uses_the_run_model(emulator: GroqEmulator, model: GroqMo
     )
     await Agent(model, toolsets=[MCPServerInProcess(build_server(), allow_sampling=True)]).run('go')
     assert emulator.requests[1]['messages'][0] == {'role': 'system', 'content': 'Summarise in three words.'}
+
+
+# --- images in tool results ------------------------------------------------------------------
+
+PICTURE_NOTE = '[image 1 of 1: sent in the user message that follows]'
+
+
+async def test_images_go_to_a_vision_model_as_a_user_message(emulator: GroqEmulator):
+    model = emulator.model('qwen/qwen3.8-27b')
+    agent = Agent(model, toolsets=[MCPServerInProcess(build_server(), tool_prefix='pics')])
+    emulator.push(Reply(tool_calls=[ToolCallReply('pics_picture', {}), ToolCallReply('pics_add', {'a': 1, 'b': 2})]))
+    emulator.push(Reply(text='A black square.'))
+    result = await agent.run('What is in the picture?')
+    assert result.output == 'A black square.'
+    sent = emulator.requests[1]['messages']
+    picture_id, add_id = (call['id'] for call in sent[-4]['tool_calls'])
+    assert sent[-3:] == [
+        {
+            'role': 'tool',
+            'tool_call_id': picture_id,
+            'content': json.dumps(['A tiny picture', PICTURE_NOTE], separators=(',', ':')),
+        },
+        {'role': 'tool', 'tool_call_id': add_id, 'content': '{"result":3}'},
+        {
+            'role': 'user',
+            'content': [
+                {'type': 'text', 'text': "Image 1 of 1 returned by tool 'pics_picture':"},
+                {'type': 'image_url', 'image_url': {'url': f'data:image/png;base64,{PNG}'}},
+            ],
+        },
+    ]
+    history = result.all_messages()
+    assert ModelMessagesTypeAdapter.validate_json(ModelMessagesTypeAdapter.dump_json(history)) == history
+    await model.client.close()
+
+
+async def test_structured_content_and_several_images(emulator: GroqEmulator):
+    model = emulator.model('qwen/qwen3.8-27b')
+    agent = Agent(model, toolsets=[MCPServerInProcess(build_server())])
+    emulator.push(Reply(tool_calls=[ToolCallReply('chart', {})]), Reply(text='Three points.'))
+    await agent.run('Describe the chart')
+    tool, user = emulator.requests[1]['messages'][-2:]
+    assert json.loads(tool['content']) == [
+        {'points': 3},
+        '[image 1 of 2: sent in the user message that follows]',
+        '[image 2 of 2: sent in the user message that follows]',
+    ]
+    assert user['content'] == [
+        {'type': 'text', 'text': "Image 1 of 2 returned by tool 'chart':"},
+        {'type': 'image_url', 'image_url': {'url': f'data:image/png;base64,{PNG}'}},
+        {'type': 'text', 'text': "Image 2 of 2 returned by tool 'chart':"},
+        {'type': 'image_url', 'image_url': {'url': f'data:image/jpeg;base64,{JPEG}'}},
+    ]
+    await model.client.close()
+
+
+class _OtherProviderModel(GroqModel):
+    """A model this package does not know as Groq's: whether it reads images is unknown."""
+
+    @property
+    def system(self) -> str:
+        return 'other'
+
+
+@pytest.mark.parametrize('kind', ['no vision', 'other provider'])
+async def test_images_are_described_to_other_models(emulator: GroqEmulator, model: GroqModel, kind: str):
+    if kind == 'other provider':
+        model = _OtherProviderModel('qwen/qwen3.8-27b', groq_client=model.client)
+    agent = Agent(model, toolsets=[MCPServerInProcess(build_server())])
+    emulator.push(Reply(tool_calls=[ToolCallReply('picture', {})]), Reply(text='I cannot see it.'))
+    result = await agent.run('What is in the picture?')
+    assert result.output == 'I cannot see it.'
+    last = emulator.requests[1]['messages'][-1]
+    assert last['role'] == 'tool'
+    assert json.loads(last['content']) == [
+        'A tiny picture',
+        '[image (image/png, 32 bytes), not shown: tool messages carry text only]',
+    ]
+    assert all(m['role'] != 'user' for m in emulator.requests[1]['messages'][1:])

@@ -82,6 +82,7 @@ request_parts = st.one_of(
         tool_call_id=ids,
         timestamp=timestamps,
         outcome=st.sampled_from(['success', 'failed', 'denied', 'interrupted', 'retried']),
+        metadata=json_value,
         extra_fields=extra,
     ),
     st.builds(

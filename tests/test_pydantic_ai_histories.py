@@ -253,9 +253,11 @@ def our_history() -> list[ModelMessage]:
         ),
         ModelRequest(
             [
-                ToolReturnPart('lookup', {'answer': 42}, 'call_1', timestamp=at),
+                ToolReturnPart('lookup', {'answer': 42}, 'call_1', timestamp=at, metadata={'rows': 1}),
                 RetryPromptPart(errors, 'person', 'call_2', timestamp=at),
                 ToolReturnPart('stock', 'Service down.', 'call_3', timestamp=at, outcome='failed'),
+                # A `ToolReturn`'s content: a user message after the tool returns.
+                UserPromptPart([BinaryContent(b'\x89PNG', 'image/png')], timestamp=at),
             ]
         ),
         ModelResponse([TextPart('forty-two')], model_name='openai/gpt-oss-120b', timestamp=at, finish_reason='stop'),

@@ -15,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
-from ..messages import ModelResponse, ToolCallPart
+from ..messages import ModelResponse, ToolCallPart, ToolReturn
 from ..models import Model
 from . import InstrumentationSettings, InstrumentedModel
 from ._semconv import (
@@ -111,7 +111,9 @@ class RunTelemetry:
             raise
         else:
             if content:
-                span.set_attribute('gen_ai.tool.call.result', json_text(result))
+                # A `ToolReturn`'s user content (images) is not the tool's result: the model gets it as a user message.
+                value = result.return_value if isinstance(result, ToolReturn) else result
+                span.set_attribute('gen_ai.tool.call.result', json_text(value))
             return result
         finally:
             span.end()

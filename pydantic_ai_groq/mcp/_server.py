@@ -28,7 +28,7 @@ from ..models import Model
 from ..tools import ToolDefinition, check_tool_name
 from ..toolsets import AbstractToolset, ToolsetTool
 from ._errors import MCPServerError
-from ._results import map_call_result
+from ._results import map_call_result, takes_images
 from ._sampling import ElicitationHandler, answer_sampling, elicitation_callback
 
 __all__ = ('MCPServer',)
@@ -207,26 +207,33 @@ class MCPServer(AbstractToolset[Any]):
     async def call_tool(
         self, name: str, tool_args: dict[str, Any], ctx: RunContext[Any], tool: ToolsetTool[Any]
     ) -> Any:
-        """Call one of the server's tools; an `isError` result or a refused call asks the model to retry."""
-        self._run_model = ctx.model
-        return await self.direct_call_tool(name, tool_args)
+        """Call one of the server's tools; an `isError` result or a refused call asks the model to retry.
 
-    async def direct_call_tool(self, name: str, tool_args: dict[str, Any]) -> Any:
+        Images in the result go to a model with vision as images (a `ToolReturn`); other models get them described.
+        """
+        self._run_model = ctx.model
+        return await self.direct_call_tool(name, tool_args, images=takes_images(ctx.model))
+
+    async def direct_call_tool(self, name: str, tool_args: dict[str, Any], *, images: bool = False) -> Any:
         """Call a tool by the name this toolset offers it under, outside a run.
+
+        Args:
+            name: The tool's name, with this toolset's `tool_prefix` if it has one.
+            tool_args: The arguments.
+            images: Return images as a `ToolReturn` whose `content` holds them, instead of describing them.
 
         Raises:
             ModelRetry: The tool failed (`isError`) or the server refused the call.
             MCPServerError: The server crashed, hung up or timed out.
         """
-        if self.tool_prefix:
-            name = name.removeprefix(f'{self.tool_prefix}_')
+        server_name = name.removeprefix(f'{self.tool_prefix}_') if self.tool_prefix else name
         async with self:
             assert self._client is not None
             try:
-                result = await self._client.call_tool(name, tool_args, read_timeout_seconds=self.timeout)
+                result = await self._client.call_tool(server_name, tool_args, read_timeout_seconds=self.timeout)
             except Exception as e:
-                raise self._call_failed(e, name) from e
-        return map_call_result(result)
+                raise self._call_failed(e, server_name) from e
+        return map_call_result(result, images=images, tool_name=name)  # named as the model knows it
 
     def _call_failed(self, error: Exception, name: str) -> ModelRetry | MCPServerError:
         code = error.code if isinstance(error, MCPError) else None
