@@ -37,9 +37,11 @@ _STATEMENTS = {
 }
 
 
-# Against the floor measured in the same run (`import pydantic; pydantic.BaseModel`), so that a loaded
-# machine moves both sides: idle, the agent stack measured 247 ms against 153 ms for the floor (1.6x).
-IMPORT_RATIO = 1.8
+# Against `import groq` measured in the same run: what the hand-written raw-SDK loop imports before its first
+# request (the agent stack does not import groq until a GroqModel is used). Measured 0.52 both idle (156 vs
+# 301 ms) and under load (266 vs 492 ms); the `import pydantic; pydantic.BaseModel` floor moved from 59 to
+# 147 ms with the load while ours moved less, so a ratio to it measured the machine more than the package.
+IMPORT_RATIO = 0.7
 
 
 def _python(*args: str) -> subprocess.CompletedProcess[str]:
@@ -189,7 +191,7 @@ def run(options: Options) -> list[Row]:
             Row(
                 'cold import pydantic_ai_groq (net)',
                 net['pkg'],
-                net['pydantic_models'],
+                net['groq'],
                 'ms',
                 Target('ratio', IMPORT_RATIO),
                 notes=[
@@ -203,12 +205,13 @@ def run(options: Options) -> list[Row]:
             Row(
                 'cold from pydantic_ai_groq import Agent (net)',
                 net['agent'],
-                net['pydantic_models'],
+                net['groq'],
                 'ms',
                 Target('ratio', IMPORT_RATIO),
                 notes=[
                     note('agent'),
-                    note('pydantic_models') + ': the floor for any code that defines pydantic models',
+                    note('groq') + ': the baseline, what a raw-SDK loop imports',
+                    note('pydantic_models') + ': the floor for any code that defines pydantic models (context)',
                     *_import_notes(),
                 ],
             )
