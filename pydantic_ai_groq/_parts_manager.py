@@ -1,4 +1,4 @@
-"""Assembles streamed deltas into response parts, emitting a start event per part and deltas after.
+"""Assembles streamed deltas into response parts: a start event per part, deltas after, an end event on request.
 
 Pure: no I/O, no clock. Fragments are kept in lists and joined only when parts are asked
 for, so a long stream costs time linear in its length.

@@ -29,6 +29,7 @@ from pydantic_ai_groq.messages import (
     PartStartEvent,
     ThinkingPart,
     ToolCallPart,
+    ToolReturnPart,
 )
 from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.models.groq import GroqModel
@@ -126,3 +127,21 @@ async def test_part_end_event_round_trips_as_json(
     ]
     adapter = TypeAdapter(ModelResponseStreamEvent)
     assert [adapter.validate_json(adapter.dump_json(event)) for event in events] == events
+
+
+async def test_an_invalid_output_tool_call_gets_a_call_event_and_no_result_event(
+    emulator: GroqEmulator, model: GroqModel
+) -> None:
+    emulator.push(
+        Reply(tool_calls=[ToolCallReply('final_result', {'name': 'Paris'}, id='bad')]),
+        Reply(tool_calls=[ToolCallReply('final_result', {'name': 'Paris', 'country': 'France'}, id='good')]),
+    )
+    async with Agent(model, output_type=City).run_stream_events('Go') as stream:
+        events = [event async for event in stream if isinstance(event, OutputToolCallEvent | OutputToolResultEvent)]
+    assert [(event.event_kind, event.part.tool_call_id) for event in events] == [
+        ('output_tool_call', 'bad'),
+        ('output_tool_call', 'good'),
+        ('output_tool_result', 'good'),
+    ]
+    result = events[-1].part
+    assert isinstance(result, ToolReturnPart) and result.content == 'Final result processed.'
