@@ -16,6 +16,7 @@ from pydantic_ai_groq import (
     ModelRequest,
     ModelRequestParameters,
     PartDeltaEvent,
+    PartEndEvent,
     PartStartEvent,
     TextPart,
     ThinkingPart,
@@ -48,8 +49,10 @@ OFFLINE_SCRIPT = [
 ]
 
 
-def print_event(event: PartStartEvent | PartDeltaEvent) -> None:
-    """Print a part's start on a new line, then its deltas as they arrive."""
+def print_event(event: PartStartEvent | PartDeltaEvent | PartEndEvent) -> None:
+    """Print a part's start on a new line, then its deltas as they arrive (its end adds nothing to print)."""
+    if isinstance(event, PartEndEvent):
+        return
     if isinstance(event, PartStartEvent):
         part = event.part
         if isinstance(part, ToolCallPart):

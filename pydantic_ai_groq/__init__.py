@@ -84,7 +84,16 @@ from .messages import (
     ModelResponse as ModelResponse,
 )
 from .messages import (
+    OutputToolCallEvent as OutputToolCallEvent,
+)
+from .messages import (
+    OutputToolResultEvent as OutputToolResultEvent,
+)
+from .messages import (
     PartDeltaEvent as PartDeltaEvent,
+)
+from .messages import (
+    PartEndEvent as PartEndEvent,
 )
 from .messages import (
     PartStartEvent as PartStartEvent,
@@ -253,7 +262,10 @@ __all__ = (
     'ModelSettings',
     'NativeOutput',
     'OutputObjectDefinition',
+    'OutputToolCallEvent',
+    'OutputToolResultEvent',
     'PartDeltaEvent',
+    'PartEndEvent',
     'PartStartEvent',
     'PromptedOutput',
     'RequestUsage',

@@ -1,4 +1,4 @@
-"""Assembles streamed deltas into response parts, emitting a start event per part and deltas after.
+"""Assembles streamed deltas into response parts: a start event per part, deltas after, an end event on request.
 
 Pure: no I/O, no clock. Fragments are kept in lists and joined only when parts are asked
 for, so a long stream costs time linear in its length.
@@ -13,6 +13,7 @@ from ._response_parts import wire_tool_args
 from .messages import (
     ModelResponsePart,
     PartDeltaEvent,
+    PartEndEvent,
     PartStartEvent,
     TextPart,
     TextPartDelta,
@@ -145,23 +146,30 @@ class ModelResponsePartsManager:
         return PartStartEvent(len(self._builders) - 1, part)
 
     @property
+    def part_count(self) -> int:
+        """How many parts have started."""
+        return len(self._builders)
+
+    @property
     def pending_tool_call_count(self) -> int:
         """Tool calls whose fragments arrived but whose name never did."""
         return sum(1 for builder in self._tool_calls.values() if builder.index is None)
 
+    def end_event(self, index: int, next_part: ModelResponsePart | None = None) -> PartEndEvent:
+        """The `PartEndEvent` for the part at `index`, complete; `next_part` is the one starting after it."""
+        return PartEndEvent(index, self._part(self._builders[index]), next_part.part_kind if next_part else None)
+
     def get_parts(self) -> list[ModelResponsePart]:
         """The parts assembled so far, as new objects (safe to keep while the stream goes on)."""
-        parts: list[ModelResponsePart] = []
-        for builder in self._builders:
-            if type(builder) is _TextBuilder:
-                parts.append(TextPart(''.join(builder.fragments)))
-            elif type(builder) is _ThinkingBuilder:
-                parts.append(ThinkingPart(''.join(builder.fragments)))
-            elif type(builder) is _ToolCallBuilder:
-                assert builder.tool_call_id is not None  # set when the part started
-                parts.append(
-                    ToolCallPart(builder.tool_name, wire_tool_args(''.join(builder.args)), builder.tool_call_id)
-                )
-            else:
-                parts.append(builder)  # pyright: ignore[reportArgumentType]
-        return parts
+        return [self._part(builder) for builder in self._builders]
+
+    @staticmethod
+    def _part(builder: _Builder) -> ModelResponsePart:
+        if type(builder) is _TextBuilder:
+            return TextPart(''.join(builder.fragments))
+        if type(builder) is _ThinkingBuilder:
+            return ThinkingPart(''.join(builder.fragments))
+        if type(builder) is _ToolCallBuilder:
+            assert builder.tool_call_id is not None  # set when the part started
+            return ToolCallPart(builder.tool_name, wire_tool_args(''.join(builder.args)), builder.tool_call_id)
+        return builder  # pyright: ignore[reportReturnType]

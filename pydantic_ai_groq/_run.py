@@ -16,21 +16,21 @@ from typing import TYPE_CHECKING, Any
 
 from ._output import OutputSchema
 from ._run_context import AgentDepsT, RunContext, call_user_function
-from ._tool_calls import EndStrategy, ToolCallSteps
+from ._tool_calls import EndStrategy, ToolCallSteps, ToolEvent
 from .exceptions import UnexpectedModelBehavior, UserError
 from .history_processors import HistoryProcessor, process_history
 from .messages import (
     FinalResultEvent,
-    FunctionToolCallEvent,
-    FunctionToolResultEvent,
     ModelMessage,
     ModelRequest,
     ModelRequestPart,
     ModelResponse,
+    ModelResponsePart,
     ModelResponseStreamEvent,
     PartStartEvent,
     RetryPromptPart,
     SystemPromptPart,
+    TextPart,
     ToolCallPart,
     UserContent,
     UserPromptPart,
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ('AgentRun', 'AgentStreamEvent', 'EndStrategy', 'OutputValidator', 'SystemPromptFunc', 'capture_run_messages')
 
-AgentStreamEvent = ModelResponseStreamEvent | FunctionToolCallEvent | FunctionToolResultEvent | FinalResultEvent
+AgentStreamEvent = ModelResponseStreamEvent | ToolEvent | FinalResultEvent
 """An event of a run, before its final `AgentRunResultEvent`."""
 
 SystemPromptFunc = Callable[..., str | Awaitable[str]]
@@ -191,16 +191,12 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                     async with model.request_stream(sent, settings, params) as streamed:
                         try:
                             async for event in streamed:
-                                if (
-                                    not final_announced
-                                    and isinstance(event, PartStartEvent)
-                                    and isinstance(event.part, ToolCallPart)
-                                    and event.part.tool_name in self.output_schema.tools
-                                ):
-                                    # The output tool is being called: this response should carry the result.
-                                    final_announced = True
-                                    yield FinalResultEvent(event.part.tool_name, event.part.tool_call_id)
                                 yield event
+                                if not final_announced and type(event) is PartStartEvent:
+                                    final = self._final_result_event(event.part)
+                                    if final is not None:
+                                        final_announced = True
+                                        yield final
                         except BaseException:
                             # What arrived before the failure stays in the history.
                             partial = streamed.get()
@@ -226,6 +222,15 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                         yield FinalResultEvent(self.output.tool_name, self.output.tool_call_id)
                     return
                 self.messages.append(ModelRequest(parts, instructions=await self._render(self._instructions)))
+
+    def _final_result_event(self, part: ModelResponsePart) -> FinalResultEvent | None:
+        """The `FinalResultEvent` for a part that starts the output (as pydantic-ai: text or an output tool call)."""
+        schema = self.output_schema
+        if isinstance(part, ToolCallPart):
+            return FinalResultEvent(part.tool_name, part.tool_call_id) if part.tool_name in schema.tools else None
+        if isinstance(part, TextPart) and (schema.allow_text or schema.mode in ('native', 'prompted')):
+            return FinalResultEvent(None, None)
+        return None
 
     async def _step_tools(self, params: ModelRequestParameters) -> ModelRequestParameters:
         """Ask the toolsets for this step's tools; the request offers exactly those."""
@@ -274,7 +279,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
 
     async def _handle_response(
         self, response: ModelResponse, parts: list[ModelRequestPart]
-    ) -> AsyncIterator[FunctionToolCallEvent | FunctionToolResultEvent]:
+    ) -> AsyncIterator[ToolEvent]:
         if response.finish_reason == 'length':
             limit = (self._settings or {}).get('max_tokens')
             raise UnexpectedModelBehavior(

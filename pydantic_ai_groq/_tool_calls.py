@@ -22,6 +22,8 @@ from .messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
     ModelRequestPart,
+    OutputToolCallEvent,
+    OutputToolResultEvent,
     RetryPromptPart,
     ToolCallPart,
     ToolReturn,
@@ -42,6 +44,9 @@ EndStrategy = Literal['early', 'exhaustive']
 NOT_EXECUTED = 'Tool not executed - a final result was already processed.'
 FINAL_RESULT_PROCESSED = 'Final result processed.'
 OUTPUT_TOOL_NOT_USED = 'Output tool not used - a final result was already processed.'
+
+ToolEvent = FunctionToolCallEvent | FunctionToolResultEvent | OutputToolCallEvent | OutputToolResultEvent
+"""The events of answering a response's tool calls."""
 
 _ToolAnswer = tuple[ToolReturnPart | RetryPromptPart, UserPromptPart | None]
 """What goes back for one call: its `tool` message part, and the user content of a `ToolReturn`, if any."""
@@ -72,7 +77,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
 
     async def _handle_tool_calls(
         self, calls: list[ToolCallPart], parts: list[ModelRequestPart]
-    ) -> AsyncIterator[FunctionToolCallEvent | FunctionToolResultEvent]:
+    ) -> AsyncIterator[ToolEvent]:
         self._response_tool_failures.clear()
         self._response_tool_successes.clear()
         answers: list[ModelRequestPart | None] = [None] * len(calls)
@@ -85,6 +90,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
                 answers[index] = ToolReturnPart(call.tool_name, OUTPUT_TOOL_NOT_USED, call.tool_call_id)
                 continue
             retry_parts: list[ModelRequestPart] = []
+            yield OutputToolCallEvent(call)
             try:
                 value = output.validate_json(call.args_as_json_str())
             except pydantic.ValidationError as e:
@@ -92,9 +98,11 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
                 self._output_failed(retry, retry_parts, output, e)
             else:
                 final = await self._finish(value, call.tool_name, call.tool_call_id, retry_parts, output)
-            answers[index] = (
+            answers[index] = returned = (
                 ToolReturnPart(call.tool_name, FINAL_RESULT_PROCESSED, call.tool_call_id) if final else retry_parts[0]
             )
+            if isinstance(returned, ToolReturnPart):
+                yield OutputToolResultEvent(returned)
         to_run: list[int] = []
         user_parts: list[UserPromptPart] = []
         for index, call in enumerate(calls):

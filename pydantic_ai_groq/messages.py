@@ -54,7 +54,10 @@ __all__ = (
     'ModelResponsePart',
     'ModelResponsePartDelta',
     'ModelResponseStreamEvent',
+    'OutputToolCallEvent',
+    'OutputToolResultEvent',
     'PartDeltaEvent',
+    'PartEndEvent',
     'PartStartEvent',
     'RetryFeedbackPart',
     'RetryPromptPart',
@@ -418,7 +421,28 @@ class PartDeltaEvent:
     event_kind: Literal['part_delta'] = 'part_delta'
 
 
-ModelResponseStreamEvent: TypeAlias = Annotated[PartStartEvent | PartDeltaEvent, pydantic.Discriminator('event_kind')]
+@dataclass(slots=True)
+class PartEndEvent:
+    """The part at `index` is complete: no more deltas for it follow.
+
+    Emitted when the next part starts, and for the last part when the response ends. A
+    stream that fails midway ends no part it had not ended already.
+
+    Attributes:
+        index: The part's position in `ModelResponse.parts`.
+        part: The complete part.
+        next_part_kind: The `part_kind` of the part that starts next, or `None` at the end of the response.
+    """
+
+    index: int
+    part: ModelResponsePart
+    next_part_kind: Literal['text', 'thinking', 'tool-call', 'builtin-tool-call', 'builtin-tool-return'] | None = None
+    event_kind: Literal['part_end'] = 'part_end'
+
+
+ModelResponseStreamEvent: TypeAlias = Annotated[
+    PartStartEvent | PartDeltaEvent | PartEndEvent, pydantic.Discriminator('event_kind')
+]
 """An event of a streamed model response."""
 
 
@@ -447,6 +471,30 @@ class FunctionToolResultEvent:
 
     result: ToolReturnPart | RetryPromptPart
     event_kind: Literal['function_tool_result'] = 'function_tool_result'
+
+
+@dataclass(slots=True)
+class OutputToolCallEvent:
+    """The agent is about to validate the output tool call that carries the final result.
+
+    Attributes:
+        part: The output tool call.
+    """
+
+    part: ToolCallPart
+    event_kind: Literal['output_tool_call'] = 'output_tool_call'
+
+
+@dataclass(slots=True)
+class OutputToolResultEvent:
+    """The output tool call was accepted: `part` is the return recorded for it in the history.
+
+    Attributes:
+        part: The tool return sent back for the output tool call.
+    """
+
+    part: ToolReturnPart
+    event_kind: Literal['output_tool_result'] = 'output_tool_result'
 
 
 @dataclass(slots=True)

@@ -185,11 +185,15 @@ async def test_run_stream_events_in_order(emulator: GroqEmulator, model: GroqMod
     assert kinds == snapshot(
         [
             'part_start',
+            'part_end',
             'function_tool_call',
             'function_tool_result',
-            'final_result',
             'part_start',
+            'final_result',
             'part_delta',
+            'part_end',
+            'output_tool_call',
+            'output_tool_result',
             'agent_run_result',
         ]
     )
@@ -198,6 +202,12 @@ async def test_run_stream_events_in_order(emulator: GroqEmulator, model: GroqMod
 async def test_run_stream_events_text_output(emulator: GroqEmulator, model: GroqModel):
     emulator.push(Reply(text='hi there'))
     events = [event async for event in Agent(model).run_stream_events('go')]
-    assert [e.event_kind for e in events] == ['part_start', 'part_delta', 'final_result', 'agent_run_result']
+    assert [e.event_kind for e in events] == [
+        'part_start',
+        'final_result',
+        'part_delta',
+        'part_end',
+        'agent_run_result',
+    ]
     last = events[-1]
     assert isinstance(last, AgentRunResultEvent) and last.result.output == 'hi there'

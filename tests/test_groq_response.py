@@ -12,6 +12,7 @@ from inline_snapshot import snapshot
 from pydantic_ai_groq import (
     ModelResponse,
     PartDeltaEvent,
+    PartEndEvent,
     PartStartEvent,
     RequestUsage,
     TextPart,
@@ -149,12 +150,17 @@ async def test_stream_events_and_result(emulator: GroqEmulator, model: GroqModel
         [
             PartStartEvent(index=0, part=ThinkingPart(content='Thin')),
             PartDeltaEvent(index=0, delta=ThinkingPartDelta(content_delta='k.')),
+            PartEndEvent(index=0, part=ThinkingPart(content='Think.'), next_part_kind='text'),
             PartStartEvent(index=1, part=TextPart(content='Hi t')),
             PartDeltaEvent(index=1, delta=TextPartDelta(content_delta='here')),
+            PartEndEvent(index=1, part=TextPart(content='Hi there'), next_part_kind='tool-call'),
             PartStartEvent(index=2, part=ToolCallPart(tool_name='get_weather', args='{"ci', tool_call_id='call_a')),
             PartDeltaEvent(index=2, delta=ToolCallPartDelta(args_delta='ty":')),
             PartDeltaEvent(index=2, delta=ToolCallPartDelta(args_delta='"Par')),
             PartDeltaEvent(index=2, delta=ToolCallPartDelta(args_delta='is"}')),
+            PartEndEvent(
+                index=2, part=ToolCallPart(tool_name='get_weather', args='{"city":"Paris"}', tool_call_id='call_a')
+            ),
         ]
     )
     assert stream.get() == snapshot(
@@ -219,7 +225,14 @@ async def test_stream_error_event_keeps_partial_response(emulator: GroqEmulator,
     assert exc_info.value.body == {'error': error}
     assert stream.get().parts == [ThinkingPart('The user says'), TextPart('maybe')]
     assert stream.get().finish_reason == 'error'
-    assert len(received) == 4
+    # The thinking part ended when the text started; the text part, cut by the error, never ends.
+    assert [event.event_kind for event in received] == [  # pyright: ignore[reportAttributeAccessIssue]
+        'part_start',
+        'part_delta',
+        'part_delta',
+        'part_end',
+        'part_start',
+    ]
 
 
 async def test_stream_cut_midway_is_an_error_not_a_hang(emulator: GroqEmulator, model: GroqModel):
@@ -259,7 +272,11 @@ async def test_iterating_again_continues(emulator: GroqEmulator, model: GroqMode
         async for _ in stream:
             break
         rest = [event async for event in stream]
-    assert rest == [PartDeltaEvent(0, TextPartDelta('b ')), PartDeltaEvent(0, TextPartDelta('c'))]
+    assert rest == [
+        PartDeltaEvent(0, TextPartDelta('b ')),
+        PartDeltaEvent(0, TextPartDelta('c')),
+        PartEndEvent(0, TextPart('a b c')),
+    ]
     assert stream.get().text == 'a b c'
 
 

@@ -301,3 +301,22 @@ async def test_a_non_event_stream_body_that_does_not_decode():
     with pytest.raises(UnexpectedModelBehavior, match="Content-Type 'application/json'") as e:
         await read(model)
     assert e.value.body is None
+
+
+async def test_a_tag_start_held_to_the_end_ends_the_part_before_it():
+    # The held '</th' starts a new thinking part after the tool call: the tool call's part ends first.
+    call = {'index': 0, 'id': 'call_1', 'type': 'function', 'function': {'name': 'f', 'arguments': '{}'}}
+    pieces = [data(chunk('<think>Plan.</th')), data(chunk(tool_calls=[call])), data(chunk(finish='tool_calls')), DONE]
+    model = raw_model(pieces, model_name='qwen/qwen3-32b')
+    async with model.request_stream(PROMPT, None, PARAMS) as stream:
+        kinds = [(event.event_kind, event.index) async for event in stream]
+    await model.client.close()
+    assert kinds == [
+        ('part_start', 0),
+        ('part_end', 0),
+        ('part_start', 1),
+        ('part_end', 1),
+        ('part_start', 2),
+        ('part_end', 2),
+    ]
+    assert stream.get().parts == [ThinkingPart('Plan.'), ToolCallPart('f', '{}', 'call_1'), ThinkingPart('</th')]

@@ -48,3 +48,11 @@ def test_importing_the_package_loads_neither_groq_nor_opentelemetry_nor_mcp() ->
     )
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == ['[]', 'True']
+
+
+def test_every_agent_event_is_exported() -> None:
+    from pydantic_ai_groq import messages
+
+    events = {name for name in messages.__all__ if name.endswith('Event') and isinstance(getattr(messages, name), type)}
+    assert events >= {'PartEndEvent', 'OutputToolCallEvent', 'OutputToolResultEvent', 'FinalResultEvent'}
+    assert events <= set(pydantic_ai_groq.__all__)

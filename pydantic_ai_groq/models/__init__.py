@@ -97,7 +97,7 @@ class Model(ABC):
 
 
 class StreamedResponse(ABC):
-    """A response arriving as a stream of `PartStartEvent`/`PartDeltaEvent`s.
+    """A response arriving as a stream of `PartStartEvent`/`PartDeltaEvent`/`PartEndEvent`s.
 
     Iterate it once for the events; `get()` returns the response assembled so far at any
     time, also after an error or a cancel, so nothing already received is lost.

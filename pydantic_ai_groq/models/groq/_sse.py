@@ -32,7 +32,7 @@ import pydantic
 import pydantic_core
 
 from ...exceptions import UnexpectedModelBehavior, error_object
-from ...messages import ModelResponseStreamEvent, TextPart, ToolCallPart
+from ...messages import ModelResponseStreamEvent, PartStartEvent, TextPart, ToolCallPart
 from .. import StreamedResponse
 from ._errors import (
     RECOVERABLE_ERRORS,
@@ -243,6 +243,9 @@ class GroqStreamedResponse(StreamedResponse):
                         first = False
                     if events:
                         for event in events:
+                            if type(event) is PartStartEvent and event.index:
+                                # A new part starts: the one before it is complete.
+                                yield self._parts_manager.end_event(event.index - 1, event.part)
                             yield event
                         events.clear()
                     if done:
@@ -254,6 +257,8 @@ class GroqStreamedResponse(StreamedResponse):
         if self._think_splitter is not None:
             self._add_content_segments(self._think_splitter.flush())
             for event in events:
+                if type(event) is PartStartEvent and event.index:
+                    yield self._parts_manager.end_event(event.index - 1, event.part)
                 yield event
             events.clear()
         if not done and self.finish_reason is None:
@@ -262,6 +267,8 @@ class GroqStreamedResponse(StreamedResponse):
             )
         if self._parts_manager.pending_tool_call_count:
             raise UnexpectedModelBehavior('Groq stream ended with a tool call that has no name')
+        if count := self._parts_manager.part_count:
+            yield self._parts_manager.end_event(count - 1)
 
     async def _refuse_non_event_stream(self) -> None:
         """A 200 that is not an event stream (a JSON body, an HTML page from a proxy) says what it is."""
