@@ -145,3 +145,11 @@ async def test_an_invalid_output_tool_call_gets_a_call_event_and_no_result_event
     ]
     result = events[-1].part
     assert isinstance(result, ToolReturnPart) and result.content == 'Final result processed.'
+
+
+def test_function_tool_result_event_reads_as_pydantic_ai_s_part() -> None:
+    from pydantic_ai_groq import FunctionToolResultEvent, ToolReturnPart
+
+    returned = ToolReturnPart('lookup', 'Paris', 'call_1')
+    event = FunctionToolResultEvent(returned)
+    assert event.part is event.result is returned
