@@ -162,6 +162,12 @@ from .output import (
     PromptedOutput as PromptedOutput,
 )
 from .output import (
+    StructuredDict as StructuredDict,
+)
+from .output import (
+    TextOutput as TextOutput,
+)
+from .output import (
     ToolOutput as ToolOutput,
 )
 from .result import (
@@ -275,7 +281,9 @@ __all__ = (
     'RunUsage',
     'StreamedResponse',
     'StreamedRunResult',
+    'StructuredDict',
     'SystemPromptPart',
+    'TextOutput',
     'TextPart',
     'TextPartDelta',
     'ThinkingPart',

@@ -11,7 +11,7 @@ import inspect
 import json
 import re
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Union, cast, get_args, get_origin
 
@@ -29,6 +29,7 @@ from .output import (
     OutputObjectDefinition,
     OutputSpec,
     PromptedOutput,
+    TextOutput,
     ToolOutput,
 )
 from .tools import ToolDefinition, check_tool_name
@@ -164,6 +165,7 @@ class OutputSchema:
         instructions: The instructions carrying the schema (`prompted` mode; `native` mode beside
             function tools), see `instructions_for`.
         expected: What a retry prompt repeats when only the instructions carry the schema.
+        text_function: The `TextOutput` function a text answer goes through, if any.
     """
 
     mode: Literal['text', 'tool', 'native', 'prompted']
@@ -172,6 +174,7 @@ class OutputSchema:
     object_output: ObjectOutput | None = None
     instructions: str | None = None
     expected: str | None = None
+    text_function: Callable[..., Any] | None = None
 
     def instructions_for(self, *, function_tools: bool) -> str | None:
         """The instructions the output adds to a run, where no response format carries the schema.
@@ -234,10 +237,14 @@ def build_output_schema(spec: OutputSpec[Any]) -> OutputSchema:
     if isinstance(spec, NativeOutput | PromptedOutput):
         return _json_output_schema(cast('NativeOutput[Any] | PromptedOutput[Any]', spec))
     members = _flatten(spec)
-    allow_text = str in members
-    members = [m for m in members if m is not str and m is not type(None)]
+    text_outputs = [cast('TextOutput[Any]', m) for m in members if isinstance(m, TextOutput)]
+    if len(text_outputs) > 1 or (text_outputs and str in members):
+        raise UserError('An output_type takes at most one TextOutput, and not together with str.')
+    text_function = text_outputs[0].output_function if text_outputs else None
+    allow_text = str in members or text_function is not None
+    members = [m for m in members if m is not str and m is not type(None) and not isinstance(m, TextOutput)]
     if not members:
-        return OutputSchema('text', allow_text=True)
+        return OutputSchema('text', allow_text=True, text_function=text_function)
     for member in members:
         if isinstance(member, NativeOutput | PromptedOutput):
             raise UserError('NativeOutput and PromptedOutput cannot be combined with other output types.')
@@ -263,12 +270,14 @@ def build_output_schema(spec: OutputSpec[Any]) -> OutputSchema:
             strict=tool_output.strict,
             max_retries=tool_output.max_retries,
         )
-    return OutputSchema('tool', allow_text=allow_text, tools=tools)
+    return OutputSchema('tool', allow_text=allow_text, tools=tools, text_function=text_function)
 
 
 def _json_output_schema(spec: NativeOutput[Any] | PromptedOutput[Any]) -> OutputSchema:
     members = [m for m in _flatten(spec.outputs) if m is not type(None)]
-    if not members or any(isinstance(m, ToolOutput | NativeOutput | PromptedOutput) or m is str for m in members):
+    if not members or any(
+        isinstance(m, ToolOutput | NativeOutput | PromptedOutput | TextOutput) or m is str for m in members
+    ):
         raise UserError(
             f'{type(spec).__name__} takes one or more output types (models, dataclasses, TypedDicts, scalars, ...), '
             f'not {spec.outputs!r}.'

@@ -77,6 +77,13 @@ class OutputSteps(Generic[AgentDepsT]):
                 self._output_failed(self._json_text_retry(e), parts, output, e)
                 return
             await self._finish(value, None, None, parts, output)
+        elif schema.text_function is not None:
+            try:
+                value = await call_user_function(schema.text_function, self._output_context(None, None, None), text)
+            except ModelRetry as e:
+                self._output_failed(RetryPromptPart(e.message), parts, None, e)
+                return
+            await self._finish(value, None, None, parts, None)
         elif schema.allow_text:
             await self._finish(text, None, None, parts, None)
         else:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from typing_extensions import TypeForm
 
     from .instrumentation import InstrumentationSettings
-    from .output import NativeOutput, PromptedOutput, ToolOutput
+    from .output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
 
 __all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'ToolOptions', 'capture_run_messages')
 
@@ -124,7 +124,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         output_type: ToolOutput[OutputDataT]
         | NativeOutput[OutputDataT]
         | PromptedOutput[OutputDataT]
-        | Sequence[TypeForm[OutputDataT] | ToolOutput[OutputDataT]],
+        | TextOutput[OutputDataT]
+        | Sequence[TypeForm[OutputDataT] | ToolOutput[OutputDataT] | TextOutput[OutputDataT]],
         instructions: str | SystemPromptFunc | Sequence[str | SystemPromptFunc] | None = ...,
         system_prompt: str | Sequence[str] = ...,
         deps_type: type[AgentDepsT] = ...,

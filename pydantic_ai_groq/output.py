@@ -3,20 +3,28 @@
 `output_type=str` ends a run on a text answer. Any other type is, by default, an output
 tool (`ToolOutput`) the model must call: `final_result`, or `final_result_<TypeName>` per
 member of a union. `NativeOutput(T)` uses Groq's `json_schema` response format instead;
-`PromptedOutput(T)` puts the schema in the instructions and uses JSON mode. How a run turns these
+`PromptedOutput(T)` puts the schema in the instructions and uses JSON mode. `TextOutput(fn)` takes a
+text answer and turns it into the output with `fn`; `StructuredDict(schema)` is a `dict` type whose
+JSON schema is the one given. How a run turns these
 into tools or a response format, and validates what comes back, is in `_output`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any, Generic, overload
 
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 from typing_extensions import TypeAliasType, TypeVar
+
+from .exceptions import UserError
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm  # typing_extensions >= 4.13; only type checkers need it
+
+    from ._run_context import RunContext
 
 __all__ = (
     'DEFAULT_OUTPUT_TOOL_DESCRIPTION',
@@ -26,6 +34,9 @@ __all__ = (
     'OutputSpec',
     'OutputTypeOrTool',
     'PromptedOutput',
+    'StructuredDict',
+    'TextOutput',
+    'TextOutputFunc',
     'ToolOutput',
 )
 
@@ -172,6 +183,74 @@ class PromptedOutput(Generic[OutputDataT]):
 
 T_co = TypeVar('T_co', covariant=True)
 
+TextOutputFunc = TypeAliasType(
+    'TextOutputFunc',
+    'Callable[[RunContext[Any], str], Awaitable[T_co] | T_co] | Callable[[str], Awaitable[T_co] | T_co]',
+    type_params=(T_co,),
+)
+"""A function turning the model's text answer into the output: sync or async, optionally `RunContext` first."""
+
+
+@dataclass
+class TextOutput(Generic[OutputDataT]):
+    """Output from a plain text answer, turned into the output by a function.
+
+    The function is called with the text (and the `RunContext` first if it takes one, by the same
+    rule as output validators); what it returns is the output. A `ModelRetry` it raises sends its
+    message to the model as a retry prompt, counted against the output retries.
+
+    Attributes:
+        output_function: The function, sync or async.
+    """
+
+    output_function: TextOutputFunc[OutputDataT]
+
+
+def StructuredDict(
+    json_schema: dict[str, Any], name: str | None = None, description: str | None = None
+) -> type[dict[str, Any]]:
+    """A `dict[str, Any]` type whose JSON schema is `json_schema`, for use as (or in) `output_type`.
+
+    The output is the model's JSON object as a `dict`. It is validated as an object that has the
+    schema's top-level `required` keys; the schema itself goes to the model unchanged otherwise.
+
+    Args:
+        json_schema: A JSON schema of `"type": "object"`.
+        name: The output's name (the output tool's suffix, `json_schema.name`); defaults to the
+            schema's `title`, else `StructuredDict`.
+        description: The output's description; defaults to the schema's `description`.
+
+    Raises:
+        UserError: When the schema does not describe an object.
+    """
+    if not isinstance(json_schema, dict) or json_schema.get('type') != 'object':  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise UserError(f'StructuredDict takes a JSON schema with "type": "object", got {json_schema!r}.')
+    schema = dict(json_schema)
+    required = [str(key) for key in schema.get('required', [])]
+
+    def check_required(value: dict[str, Any]) -> dict[str, Any]:
+        missing = [key for key in required if key not in value]
+        if missing:
+            raise PydanticCustomError('missing', 'Missing required keys: {keys}', {'keys': ', '.join(missing)})
+        return value
+
+    class _StructuredDict(dict[str, Any]):
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+            dict_schema = core_schema.dict_schema(core_schema.str_schema(), core_schema.any_schema())
+            return core_schema.no_info_after_validator_function(check_required, dict_schema)
+
+        @classmethod
+        def __get_pydantic_json_schema__(
+            cls, _core: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+        ) -> dict[str, Any]:
+            return dict(schema)
+
+    _StructuredDict.__name__ = _StructuredDict.__qualname__ = name or str(schema.get('title') or 'StructuredDict')
+    _StructuredDict.__doc__ = description or schema.get('description')
+    return _StructuredDict
+
+
 OutputTypeOrTool = TypeAliasType(
     'OutputTypeOrTool', 'TypeForm[T_co] | ToolOutput[T_co]', type_params=(T_co,)
 )  # a string: `TypeForm` is imported for type checkers only
@@ -179,11 +258,16 @@ OutputTypeOrTool = TypeAliasType(
 
 OutputSpec = TypeAliasType(
     'OutputSpec',
-    OutputTypeOrTool[T_co] | NativeOutput[T_co] | PromptedOutput[T_co] | Sequence[OutputTypeOrTool[T_co]],
+    OutputTypeOrTool[T_co]
+    | NativeOutput[T_co]
+    | PromptedOutput[T_co]
+    | TextOutput[T_co]
+    | Sequence[OutputTypeOrTool[T_co] | TextOutput[T_co]],
     type_params=(T_co,),
 )
 """What `output_type` accepts, generic in the output it gives: a type, a union of types, a list of types
-or `ToolOutput`s, `ToolOutput(T)`, `NativeOutput(T)` or `PromptedOutput(T)`.
+or `ToolOutput`s (and at most one `TextOutput`), `ToolOutput(T)`, `NativeOutput(T)`, `PromptedOutput(T)`
+or `TextOutput(fn)`.
 
 `OutputSpec[City]` is what gives `Agent[..., City]` and `result.output: City`.
 """

@@ -185,7 +185,9 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         if not interval >= 0:  # written so NaN fails too
             raise UserError(f'stream_output(interval=...) takes seconds >= 0, got {interval!r}.')
         last: Any = _NOTHING_YET
-        if self._run.output_schema.mode == 'text':
+        if self._run.output_schema.text_function is not None:
+            pass  # a TextOutput function runs on the whole text only: the final output is all there is
+        elif self._run.output_schema.mode == 'text':
             async for last in self.stream_text():
                 yield last
         else:

@@ -10,7 +10,7 @@ error that goes away fails the check as surely as an unexpected one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel
 from typing_extensions import TypedDict, assert_type
@@ -23,6 +23,8 @@ from pydantic_ai_groq import (
     PromptedOutput,
     RunContext,
     StreamedRunResult,
+    StructuredDict,
+    TextOutput,
     Tool,
     ToolOutput,
 )
@@ -60,6 +62,23 @@ def output_types() -> None:
     assert_type(Agent(MODEL, output_type=PromptedOutput(City)), Agent[None, City])
     assert_type(Agent(MODEL, output_type=City, deps_type=Deps), Agent[Deps, City])
     assert_type(Agent[Deps, City](MODEL, output_type=City, deps_type=Deps), Agent[Deps, City])
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+async def _tagged(ctx: RunContext[Deps], text: str) -> str:
+    return text
+
+
+def text_and_dict_output_types() -> None:
+    assert_type(Agent(MODEL, output_type=TextOutput(_word_count)), Agent[None, int])
+    assert_type(Agent(MODEL, output_type=TextOutput(_tagged), deps_type=Deps), Agent[Deps, str])
+    city_dict = StructuredDict({'type': 'object'}, name='City')
+    assert_type(city_dict, type[dict[str, Any]])
+    assert_type(Agent(MODEL, output_type=city_dict), Agent[None, dict[str, Any]])
+    assert_type(Agent(MODEL, output_type=NativeOutput(city_dict)), Agent[None, dict[str, Any]])
 
 
 def union_output_types() -> None:
