@@ -10,11 +10,10 @@ from typing import Any
 
 import groq
 import httpx
-import pydantic_core
 
 from ..._sync import run_sync
 from ...clock import SYSTEM_CLOCK, Clock
-from ...exceptions import ModelHTTPError, UnexpectedModelBehavior, UserError
+from ...exceptions import ModelHTTPError, UserError
 from ...messages import ModelMessage, ModelResponse
 from ...rate_limit import GroqRateLimiter
 from ...settings import ModelSettings, merge_model_settings
@@ -134,13 +133,8 @@ class GroqModel(Model):
             if e.error_code in RECOVERABLE_ERRORS:
                 return failed_generation_response(e)
             raise
-        response = sent.response
-        try:
-            data = pydantic_core.from_json(response.content)
-        except ValueError as e:
-            raise UnexpectedModelBehavior('Groq sent a response body that is not JSON', response.text) from e
         think_tags = content_has_think_tags(self._model_name, body.get('reasoning_format'))
-        return process_response(data, self._model_name, sent.rate_limit, think_tags=think_tags)
+        return process_response(sent.response.content, self._model_name, sent.rate_limit, think_tags=think_tags)
 
     @asynccontextmanager
     async def request_stream(

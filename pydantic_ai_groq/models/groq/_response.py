@@ -189,12 +189,12 @@ CHUNK = pydantic.TypeAdapter(Chunk)
 
 
 def process_response(
-    data: bytes | object, model_name: str, rate_limit: Mapping[str, float], *, think_tags: bool = False
+    data: bytes, model_name: str, rate_limit: Mapping[str, float], *, think_tags: bool = False
 ) -> ModelResponse:
-    """A non-streamed chat completion as a `ModelResponse`.
+    """A non-streamed chat completion as a `ModelResponse`, parsed and validated in one pass.
 
     Args:
-        data: The body: its bytes, or its parsed JSON.
+        data: The body's bytes.
         model_name: The model asked for (the body's `model` wins).
         rate_limit: The response's parsed `x-ratelimit-*` headers (`parse_rate_limit_headers`).
         think_tags: Split a leading `<think>` block out of the content (see `content_has_think_tags`).
@@ -203,18 +203,16 @@ def process_response(
         UnexpectedModelBehavior: When the body is not a chat completion.
     """
     try:
-        body = (
-            _COMPLETION.validate_json(data, strict=True)
-            if isinstance(data, bytes)
-            else _COMPLETION.validate_python(data, strict=True)
-        )
+        body = _COMPLETION.validate_json(data, strict=True)
     except pydantic.ValidationError as e:
-        text = data.decode(errors='replace') if isinstance(data, bytes) else pydantic_core.to_json(data).decode()
+        text = data.decode(errors='replace')
+        if any(error['type'] == 'json_invalid' for error in e.errors()):
+            raise UnexpectedModelBehavior('Groq sent a response body that is not JSON', text) from e
         raise unreadable('chat completion', e, text) from e
     if not body['choices']:
         raise UnexpectedModelBehavior(
             'Groq sent a chat completion this client cannot read (choices is an empty list)',
-            pydantic_core.to_json(data).decode(),
+            pydantic_core.to_json(pydantic_core.from_json(data)).decode(),  # compact; parsed again only here
         )
     choice = body['choices'][0]
     message = choice['message']
