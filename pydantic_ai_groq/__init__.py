@@ -27,6 +27,12 @@ from .exceptions import (
     AgentGroqError as AgentGroqError,
 )
 from .exceptions import (
+    ApprovalRequired as ApprovalRequired,
+)
+from .exceptions import (
+    CallDeferred as CallDeferred,
+)
+from .exceptions import (
     ModelAPIError as ModelAPIError,
 )
 from .exceptions import (
@@ -183,13 +189,25 @@ from .settings import (
     ModelSettings as ModelSettings,
 )
 from .tools import (
+    DeferredToolRequests as DeferredToolRequests,
+)
+from .tools import (
+    DeferredToolResults as DeferredToolResults,
+)
+from .tools import (
     RunContext as RunContext,
 )
 from .tools import (
     Tool as Tool,
 )
 from .tools import (
+    ToolApproved as ToolApproved,
+)
+from .tools import (
     ToolDefinition as ToolDefinition,
+)
+from .tools import (
+    ToolDenied as ToolDenied,
 )
 from .toolsets import (
     AbstractToolset as AbstractToolset,
@@ -240,10 +258,14 @@ __all__ = (
     'AgentGroqError',
     'AgentRunResult',
     'AgentRunResultEvent',
+    'ApprovalRequired',
     'AudioUrl',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'CallDeferred',
+    'DeferredToolRequests',
+    'DeferredToolResults',
     'DocumentUrl',
     'EndStrategy',
     'FallbackModel',
@@ -289,9 +311,11 @@ __all__ = (
     'ThinkingPart',
     'ThinkingPartDelta',
     'Tool',
+    'ToolApproved',
     'ToolCallPart',
     'ToolCallPartDelta',
     'ToolDefinition',
+    'ToolDenied',
     'ToolOutput',
     'ToolReturn',
     'ToolReturnPart',
