@@ -242,7 +242,8 @@ def build_output_schema(spec: OutputSpec[Any]) -> OutputSchema:
     if DeferredToolRequests in members:
         # Not asked of the model: the run itself ends with it when tool calls wait.
         members = [m for m in members if m is not DeferredToolRequests]
-        return dataclasses.replace(build_output_schema(members or str), allow_deferred=True)
+        rest: OutputSpec[Any] = members[0] if len(members) == 1 else members or str  # NativeOutput(...) alone
+        return dataclasses.replace(build_output_schema(rest), allow_deferred=True)
     text_outputs = [cast('TextOutput[Any]', m) for m in members if isinstance(m, TextOutput)]
     if len(text_outputs) > 1 or (text_outputs and str in members):
         raise UserError('An output_type takes at most one TextOutput, and not together with str.')

@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
+from pydantic import BaseModel
 
 from pydantic_ai_groq import (
     Agent,
@@ -25,6 +26,7 @@ from pydantic_ai_groq import (
     ModelMessagesTypeAdapter,
     ModelRequest,
     ModelRetry,
+    NativeOutput,
     RunContext,
     Tool,
     ToolApproved,
@@ -350,7 +352,7 @@ async def test_approved_call_deferred_again_ends_the_resumed_run(emulator: GroqE
     agent = Agent(model, output_type=OUTPUT)
 
     @agent.tool
-    def deploy(ctx: RunContext[None]) -> str:
+    async def deploy(ctx: RunContext[None]) -> str:
         if not ctx.tool_call_approved:
             raise ApprovalRequired
         raise CallDeferred(metadata={'job': 7})  # approved: a deploy job runs it elsewhere
@@ -375,7 +377,7 @@ async def test_exhaustive_output_answers_a_deferred_call(emulator: GroqEmulator,
     agent = Agent(model, output_type=[int, DeferredToolRequests], end_strategy='exhaustive')
 
     @agent.tool_plain
-    def later() -> str:
+    async def later() -> str:
         raise CallDeferred
 
     emulator.push(
@@ -464,3 +466,22 @@ async def test_approved_call_of_a_tool_gone_since_gets_a_retry_prompt(emulator: 
     assert tool_messages(emulator.requests[1]) == [
         ('c1', "Unknown tool name: 'delete_file'. Available tools: none\n\nFix the errors and try again.")
     ]
+
+
+async def test_native_output_beside_deferred_requests(emulator: GroqEmulator, model: GroqModel):
+    class Summary(BaseModel):
+        text: str
+
+    agent = Agent(model, output_type=[NativeOutput(Summary), DeferredToolRequests])  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+    @agent.tool_plain(requires_approval=True)
+    def publish(text: str) -> str:
+        return 'published'
+
+    emulator.push(Reply(tool_calls=[ToolCallReply('publish', {'text': 'hi'}, id='c1')]), Reply(text='{"text": "done"}'))
+    result = await agent.run('Publish hi')
+    assert isinstance(result.output, DeferredToolRequests)
+    resumed = await agent.run(
+        message_history=result.all_messages(), deferred_tool_results=DeferredToolResults(approvals={'c1': True})
+    )
+    assert resumed.output == Summary(text='done')
