@@ -35,7 +35,7 @@ from .messages import (
     UserContent,
     UserPromptPart,
 )
-from .models import Model, ModelRequestParameters
+from .models import Model, ModelRequestParameters, StreamedResponse
 from .settings import ModelSettings
 from .toolsets import AbstractToolset
 from .usage import RunUsage, UsageLimits
@@ -140,6 +140,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self.model = model
         self.output_schema = output_schema
         self.output = None
+        self.streamed: StreamedResponse | None = None  # the response streaming now, or last streamed
         self._user_prompt = user_prompt
         self._toolset = toolset
         self._settings = model_settings
@@ -189,6 +190,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                     sent = await process_history(self._history_processors, self.ctx, self.messages)
                 if stream:
                     async with model.request_stream(sent, settings, params) as streamed:
+                        self.streamed = streamed
                         try:
                             async for event in streamed:
                                 yield event
