@@ -96,7 +96,7 @@ class StreamedRunResultSync(Generic[OutputDataT]):
             self._steps = None
             if waiting is not None and not waiting.done():
                 _answer(waiting, returned)
-            while not steps.empty():  # steps asked for while the run was closing
+            while not steps.empty():  # pragma: no cover - a step queued as an interrupt cancelled the run
                 if (late := steps.get_nowait()) is not None:
                     late[1].set_exception(UserError(_CLOSED))
             self._ended.set_result(None)
@@ -118,7 +118,7 @@ class StreamedRunResultSync(Generic[OutputDataT]):
                 raise
 
     def _put(self, step: _Queued) -> None:
-        if self._steps is None:
+        if self._steps is None:  # pragma: no cover - a step sent as an interrupt cancelled the run
             if step is not None:
                 step[1].set_exception(UserError(_CLOSED))
             return

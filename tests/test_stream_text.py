@@ -191,6 +191,31 @@ async def test_stream_responses_debounced(emulator: GroqEmulator, model: GroqMod
     assert seen == [('Draft ', False), ('Draft answer', False), ('Final answer', True)]
 
 
+async def test_stream_responses_debounced_across_a_tool_call(emulator: GroqEmulator, model: GroqModel):
+    emulator.push(*THINK_THEN_ANSWER)
+    async with _agent_with_lookup(model).run_stream('go') as result:
+        seen = [
+            (r.text, [type(p).__name__ for p in r.parts], is_last)
+            async for r, is_last in result.stream_responses(debounce_by=0.1, clock=frozen)
+        ]
+    # The held rest of the tool-calling response comes whole as its call is announced, before the tool runs.
+    assert seen == [
+        ('Let ', ['TextPart'], False),
+        ('Let me check.', ['TextPart', 'ToolCallPart'], False),
+        ('It is found.', ['TextPart'], True),
+    ]
+
+
+async def test_debounced_rejected_text_is_flushed_before_its_marker(emulator: GroqEmulator, model: GroqModel):
+    agent = Agent(model)
+    _reject_drafts(agent)
+    emulator.push(Reply(text='Draft answer'), Reply(text='Final answer'))
+    async with agent.run_stream('go') as result:
+        pieces = [piece async for piece in result.stream_text(delta=True, clock=frozen)]
+    assert pieces == ['Draft ', 'answer', '', 'Final answer']
+    assert isinstance(pieces[2], InterimTextEnd)
+
+
 class City(BaseModel):
     name: str
 
