@@ -183,7 +183,13 @@ from .result import (
     AgentRunResultEvent as AgentRunResultEvent,
 )
 from .result import (
+    InterimTextEnd as InterimTextEnd,
+)
+from .result import (
     StreamedRunResult as StreamedRunResult,
+)
+from .result import (
+    StreamedRunResultSync as StreamedRunResultSync,
 )
 from .settings import (
     ModelSettings as ModelSettings,
@@ -278,6 +284,7 @@ __all__ = (
     'ImageUrl',
     'InstrumentationSettings',
     'InstrumentedModel',
+    'InterimTextEnd',
     'Model',
     'ModelAPIError',
     'ModelHTTPError',
@@ -303,6 +310,7 @@ __all__ = (
     'RunUsage',
     'StreamedResponse',
     'StreamedRunResult',
+    'StreamedRunResultSync',
     'StructuredDict',
     'SystemPromptPart',
     'TextOutput',

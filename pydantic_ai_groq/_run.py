@@ -36,7 +36,7 @@ from .messages import (
     UserContent,
     UserPromptPart,
 )
-from .models import Model, ModelRequestParameters
+from .models import Model, ModelRequestParameters, StreamedResponse
 from .settings import ModelSettings
 from .tools import DeferredToolResults
 from .toolsets import AbstractToolset
@@ -143,6 +143,7 @@ class AgentRun(DeferredSteps[AgentDepsT]):
         self.model = model
         self.output_schema = output_schema
         self.output = None
+        self.streamed: StreamedResponse | None = None  # the response streaming now, or last streamed
         self._user_prompt = user_prompt
         self._toolset = toolset
         self._settings = model_settings
@@ -200,6 +201,7 @@ class AgentRun(DeferredSteps[AgentDepsT]):
                     sent = await process_history(self._history_processors, self.ctx, self.messages)
                 if stream:
                     async with model.request_stream(sent, settings, params) as streamed:
+                        self.streamed = streamed
                         try:
                             async for event in streamed:
                                 yield event

@@ -19,7 +19,7 @@ from .history_processors import HistoryProcessor
 from .messages import ModelMessage, UserContent
 from .models import Model, ModelRequestParameters, check_model_string, infer_model
 from .output import OutputDataT, OutputSpec
-from .result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result
+from .result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result, sync_stream
 from .settings import ModelSettings, merge_model_settings
 from .tools import AgentDepsT, DeferredToolResults, PrepareTools, RunContext, Tool, ToolOptions
 from .toolsets import AbstractToolset, CombinedToolset, FunctionToolset
@@ -488,6 +488,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             yield StreamedRunResult[OutputDataT](agent_run, events)
         finally:
             await events.aclose()
+
+    run_stream_sync = sync_stream(run_stream)  # run_stream's arguments, for scripts: see StreamedRunResultSync
 
     def run_stream_events(
         self,
