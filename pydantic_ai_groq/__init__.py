@@ -179,6 +179,21 @@ from .result import (
 from .result import (
     StreamedRunResult as StreamedRunResult,
 )
+from .run import (
+    AgentRun as AgentRun,
+)
+from .run import (
+    CallToolsNode as CallToolsNode,
+)
+from .run import (
+    End as End,
+)
+from .run import (
+    ModelRequestNode as ModelRequestNode,
+)
+from .run import (
+    UserPromptNode as UserPromptNode,
+)
 from .settings import (
     ModelSettings as ModelSettings,
 )
@@ -238,13 +253,16 @@ __all__ = (
     'Agent',
     'AgentEventStream',
     'AgentGroqError',
+    'AgentRun',
     'AgentRunResult',
     'AgentRunResultEvent',
     'AudioUrl',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'CallToolsNode',
     'DocumentUrl',
+    'End',
     'EndStrategy',
     'FallbackModel',
     'FinalResultEvent',
@@ -262,6 +280,7 @@ __all__ = (
     'ModelMessage',
     'ModelMessagesTypeAdapter',
     'ModelRequest',
+    'ModelRequestNode',
     'ModelRequestParameters',
     'ModelResponse',
     'ModelRetry',
@@ -299,6 +318,7 @@ __all__ = (
     'UsageLimitExceeded',
     'UsageLimits',
     'UserError',
+    'UserPromptNode',
     'UserPromptPart',
     'VideoUrl',
     'capture_run_messages',

@@ -22,6 +22,7 @@ from ..history_processors import HistoryProcessor
 from ..models import Model, check_model_string, infer_model
 from ..output import OutputDataT, OutputSpec
 from ..result import AgentEventStream
+from ..run import EventStreamHandler
 from ..settings import ModelSettings
 from ..tools import AgentDepsT, PrepareTools, RunContext, Tool, ToolOptions
 from ..toolsets import AbstractToolset, CombinedToolset, FunctionToolset
@@ -80,6 +81,9 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
             messages before every request and return the ones to send, in order; the run keeps them all
             (see `history_processors.keep_last_turns`). One that separates a tool call from its return
             fails the run with a `UserError` before the request.
+        event_stream_handler: `async (ctx, events) -> None`, called in every run (unless the run
+            passes its own) with the events of each model request and each tool-call step as they
+            happen; see `Agent.run`.
 
     Raises:
         UserError: For a model string in another form, duplicate tool names, or an unusable output type.
@@ -106,6 +110,7 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
         name: str | None = ...,
         instrument: InstrumentationSettings | bool | None = ...,
         history_processors: Sequence[HistoryProcessor] = ...,
+        event_stream_handler: EventStreamHandler | None = ...,
     ) -> None: ...
 
     @overload
@@ -133,6 +138,7 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
         name: str | None = ...,
         instrument: InstrumentationSettings | bool | None = ...,
         history_processors: Sequence[HistoryProcessor] = ...,
+        event_stream_handler: EventStreamHandler | None = ...,
     ) -> None: ...
 
     def __init__(
@@ -155,6 +161,7 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
         name: str | None = None,
         instrument: InstrumentationSettings | bool | None = None,
         history_processors: Sequence[HistoryProcessor] = (),
+        event_stream_handler: EventStreamHandler | None = None,
     ) -> None:
         if isinstance(model, str):
             check_model_string(model)
@@ -170,6 +177,7 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
         self._set_toolsets(tools, toolsets, prepare_tools)
         self._builtin_tools = list(builtin_tools)
         self._history_processors = list(history_processors)
+        self._event_stream_handler = event_stream_handler
         if retries < 0 or (output_retries is not None and output_retries < 0):
             raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
         self._retries = retries

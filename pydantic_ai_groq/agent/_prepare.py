@@ -23,6 +23,7 @@ from ..usage import UsageLimits
 
 if TYPE_CHECKING:
     from ..instrumentation import InstrumentationSettings
+    from ..run import EventStreamHandler
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class PreparedAgent(Generic[AgentDepsT, OutputDataT]):
     _output_validators: list[OutputValidator]
     _overrides: ContextVar[Overrides]
     _instrument: InstrumentationSettings | Literal[False] | None
+    _event_stream_handler: EventStreamHandler | None
 
     def _prepare_run(
         self,

@@ -1,4 +1,4 @@
-"""The run entry points of `Agent`: `run`, `run_sync`, `run_stream` and `run_stream_events`."""
+"""The run entry points of `Agent`: `run`, `run_sync`, `run_stream`, `run_stream_events` and `iter`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ..messages import ModelMessage, UserContent
 from ..models import Model
 from ..output import OutputDataT
 from ..result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result
+from ..run import AgentRun, EventStreamHandler
 from ..settings import ModelSettings
 from ..tools import AgentDepsT
 from ..toolsets import AbstractToolset
@@ -29,6 +30,7 @@ class AgentRuns(PreparedAgent[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        event_stream_handler: EventStreamHandler | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """Run the loop to the end and return the result.
 
@@ -41,6 +43,9 @@ class AgentRuns(PreparedAgent[AgentDepsT, OutputDataT]):
             model_settings: Settings for this run, over the agent's.
             usage_limits: Limits for this run instead of the agent's.
             toolsets: More toolsets for this run, beside the agent's.
+            event_stream_handler: `async (ctx, events) -> None`, called with the events of each model
+                request and each tool-call step as they happen, instead of the agent's. With a handler
+                the requests are streamed, so it sees the text and tool-call deltas as they arrive.
 
         Raises:
             UnexpectedModelBehavior: When retries run out or the output is cut off.
@@ -48,9 +53,20 @@ class AgentRuns(PreparedAgent[AgentDepsT, OutputDataT]):
             ModelHTTPError: When Groq answers with an error.
         """
         agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
-        async for _ in agent_run.events(stream=False):
-            pass
-        return finished_result(agent_run)
+        handler = event_stream_handler or self._event_stream_handler
+        if handler is None:
+            async for _ in agent_run.events(stream=False):
+                pass
+            return finished_result(agent_run)
+        stepped = AgentRun[AgentDepsT, OutputDataT](agent_run, handler, stream=True)
+        try:
+            await stepped.start()
+            async for _ in stepped:
+                pass
+        finally:
+            await stepped.close()
+        assert stepped.result is not None  # the nodes end with End
+        return stepped.result
 
     def run_sync(
         self,
@@ -62,6 +78,7 @@ class AgentRuns(PreparedAgent[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        event_stream_handler: EventStreamHandler | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """`run` for scripts and threads: runs on the process's one sync event loop and returns the result.
 
@@ -78,6 +95,7 @@ class AgentRuns(PreparedAgent[AgentDepsT, OutputDataT]):
                 model_settings=model_settings,
                 usage_limits=usage_limits,
                 toolsets=toolsets,
+                event_stream_handler=event_stream_handler,
             )
 
         from .._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
@@ -126,3 +144,34 @@ class AgentRuns(PreparedAgent[AgentDepsT, OutputDataT]):
         """
         agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         return AgentEventStream(agent_run)
+
+    @asynccontextmanager
+    async def iter(
+        self,
+        user_prompt: str | Sequence[UserContent] | None = None,
+        *,
+        message_history: Sequence[ModelMessage] | None = None,
+        deps: AgentDepsT | None = None,
+        model: Model | str | None = None,
+        model_settings: ModelSettings | None = None,
+        usage_limits: UsageLimits | None = None,
+        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        event_stream_handler: EventStreamHandler | None = None,
+    ) -> AsyncGenerator[AgentRun[AgentDepsT, OutputDataT]]:
+        """Step through a run: yields an `AgentRun` handing out the run's nodes in order.
+
+        `async for node in run` runs each node and yields the next (`UserPromptNode`, then
+        `ModelRequestNode` and `CallToolsNode` for each step, then `End`); `await run.next(node)`
+        does one step by hand; `run.result` holds the result after `End`. Leaving the block early
+        ends the run (toolsets left, HTTP stream closed). Requests are sent unstreamed unless a
+        node is streamed (`node.stream(run.ctx)`) or an `event_stream_handler` is given.
+        """
+        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
+        stepped = AgentRun[AgentDepsT, OutputDataT](
+            agent_run, event_stream_handler or self._event_stream_handler, stream=False
+        )
+        try:
+            await stepped.start()
+            yield stepped
+        finally:
+            await stepped.close()
