@@ -133,6 +133,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         instrumentation: InstrumentationSettings | None = None,
         agent_name: str | None = None,
         history_processors: Sequence[HistoryProcessor] = (),
+        metadata: dict[str, Any] | Callable[[RunContext[Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.messages: list[ModelMessage] = _own_messages(message_history)
         self.new_message_index = len(self.messages)
@@ -154,6 +155,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self._instructions = instructions
         self._system_prompts = system_prompts
         self._history_processors = history_processors
+        self._metadata = metadata
         # Failures in a row per tool, and output failures: each response counts at most one of each.
         self._tool_failures: dict[str, int] = {}
         self._response_tool_failures = {}
@@ -276,6 +278,8 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
     async def _start(self) -> ModelRequest:
         """Build the first request (or give the one that ends `message_history` the instructions)."""
         self._tools = {}  # none offered yet: the first step asks the toolsets
+        metadata = self._metadata
+        self.ctx.metadata = metadata(self.ctx) if callable(metadata) else metadata
         instructions = await self._render(self._instructions)
         if self._user_prompt is None:
             last = self.messages[-1] if self.messages else None

@@ -43,6 +43,7 @@ class RunContext(Generic[AgentDepsT]):
         tool_name: The name of the tool being called, if any.
         tool_call_id: The id of the tool call being answered, if any.
         run_step: The number of model requests made so far in the run.
+        metadata: The run's `metadata=` (a function's dict once the run has started), or `None`.
     """
 
     deps: AgentDepsT
@@ -55,6 +56,7 @@ class RunContext(Generic[AgentDepsT]):
     tool_name: str | None = None
     tool_call_id: str | None = None
     run_step: int = 0
+    metadata: dict[str, Any] | None = None
 
     def with_tool(
         self, tool_name: str, tool_call_id: str | None, retry: int, max_retries: int

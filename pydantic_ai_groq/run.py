@@ -130,8 +130,9 @@ class AgentRun(NodeRunner, Generic[AgentDepsT, OutputDataT]):
         assert following is not None
         self._node, self._following, self._handed_out = following, None, True
         if isinstance(following, End):
-            async for _ in self._steps:  # pragma: no branch  (the loop ends after End: leaves toolsets, ends the span)
-                pass
+            # Let the loop finish after End: it leaves the toolsets and ends the run's span.
+            rest = await anext(self._steps, None)
+            assert rest is None
             self._result = finished_result(self._loop)
         return following
 
@@ -157,5 +158,10 @@ class AgentRun(NodeRunner, Generic[AgentDepsT, OutputDataT]):
             yield item
 
     async def _pull_until_node(self) -> None:
-        async for _ in self._node_events():
-            pass
+        """Run the loop to the next node, its events unread (no generator in between: the cheap path of `next`)."""
+        steps = self._steps
+        while self._following is None:
+            item = await steps.__anext__()
+            if is_node(item):
+                item._runner = self  # pyright: ignore[reportPrivateUsage]
+                self._following = item

@@ -99,9 +99,14 @@ async def test_nodes_follow_the_steps_agent_run_takes(emulator: GroqEmulator, mo
     assert isinstance(nodes[0], UserPromptNode) and nodes[0].user_prompt == 'Population of Paris?'
     assert isinstance(nodes[-1], End)
     assert len(emulator.requests) == 5
-    # Each request went out as the node showed it: its last message is the node's request.
-    for node, body in zip([n for n in steps if isinstance(n, ModelRequestNode)], emulator.requests, strict=True):
-        assert len(body['messages']) >= len(node.request.parts)
+    # Each request went out as its node showed it: the wire messages after the last assistant
+    # message answer the node's request parts, call by call.
+    requests = [node.request for node in steps if isinstance(node, ModelRequestNode)]
+    for request, body in zip(requests[1:], emulator.requests[1:], strict=True):
+        last_assistant = max(i for i, message in enumerate(body['messages']) if message['role'] == 'assistant')
+        sent_ids = [message.get('tool_call_id') for message in body['messages'][last_assistant + 1 :]]
+        assert sent_ids == [getattr(part, 'tool_call_id', None) for part in request.parts]
+    assert emulator.requests[0]['messages'][-1] == {'role': 'user', 'content': 'Population of Paris?'}
     assert run.ctx.run_step == 5
 
 

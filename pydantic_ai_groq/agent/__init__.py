@@ -1,7 +1,7 @@
 """`Agent`: a model, tools, instructions and an output type, run as a tool-calling loop.
 
 The class is built in layers: `_prepare.py` holds the agent's configuration and turns it into
-one `AgentRun`; `_runs.py` adds the run entry points; this module constructs the agent and adds
+one `AgentRun`; `_streams.py` and `_runs.py` add the run entry points; this module constructs the agent and adds
 its tool decorators and `override`.
 """
 
@@ -27,7 +27,7 @@ from ..settings import ModelSettings
 from ..tools import AgentDepsT, PrepareTools, RunContext, Tool, ToolOptions
 from ..toolsets import AbstractToolset, CombinedToolset, FunctionToolset
 from ..usage import UsageLimits
-from ._prepare import NO_OVERRIDES, Overrides
+from ._prepare import NO_OVERRIDES, Instructions, Overrides, instructions_list
 from ._runs import AgentRuns
 
 if TYPE_CHECKING:
@@ -169,8 +169,7 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
         self.name = name
         self.deps_type = deps_type
         self._output_schema = build_output_schema(output_type)
-        single = instructions is not None and (isinstance(instructions, str) or callable(instructions))
-        self._instructions: list[str | SystemPromptFunc] = [instructions] if single else list(instructions or ())  # type: ignore[list-item]
+        self._instructions = instructions_list(instructions)
         self._system_prompts: list[str | SystemPromptFunc] = (
             [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
         )
@@ -305,6 +304,8 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
         deps: AgentDepsT | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] | None = None,
+        instructions: Instructions = None,
+        model_settings: ModelSettings | None = None,
     ) -> Generator[None]:
         """Replace the model, deps, toolsets and/or function tools of every run inside the block (for tests).
 
@@ -313,6 +314,9 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
             deps: The deps to use instead, whatever a run passes.
             toolsets: The toolsets to use instead of the agent's `toolsets`.
             tools: The function tools to use instead of the agent's `tools` and `@agent.tool`s.
+            instructions: Instructions to use instead of the agent's (a run's own `instructions=`
+                still come after them).
+            model_settings: Settings that win over the agent's and each run's, key by key.
         """
         current = self._overrides.get()
         toolset = current.toolset
@@ -324,6 +328,8 @@ class Agent(AgentRuns[AgentDepsT, OutputDataT]):
                 infer_model(model) if model is not None else current.model,
                 (deps,) if deps is not None else current.deps,
                 toolset,
+                instructions_list(instructions) if instructions is not None else current.instructions,
+                model_settings if model_settings is not None else current.model_settings,
             )
         )
         try:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from .._instrumentation_default import default_instrumentation
-from .._output import OutputSchema
+from .._output import OutputSchema, build_output_schema
 from .._run import AgentRun, EndStrategy, OutputValidator, SystemPromptFunc
 from ..builtin_tools import AbstractBuiltinTool
 from ..exceptions import UserError
 from ..history_processors import HistoryProcessor
 from ..messages import ModelMessage, UserContent
 from ..models import Model, ModelRequestParameters, infer_model
-from ..output import OutputDataT
+from ..output import OutputDataT, OutputSpec
 from ..settings import ModelSettings, merge_model_settings
-from ..tools import AgentDepsT
+from ..tools import AgentDepsT, RunContext
 from ..toolsets import AbstractToolset, CombinedToolset, FunctionToolset
 from ..usage import UsageLimits
 
@@ -33,9 +33,26 @@ class Overrides:
     model: Model | None = None
     deps: tuple[Any] | None = None
     toolset: AbstractToolset[Any] | None = None
+    instructions: list[str | SystemPromptFunc] | None = None
+    model_settings: ModelSettings | None = None
 
 
 NO_OVERRIDES = Overrides()
+
+Instructions = str | SystemPromptFunc | Sequence[str | SystemPromptFunc] | None
+"""Instructions as `Agent(instructions=...)` and a run's `instructions=` take them."""
+
+RunMetadata = dict[str, Any] | Callable[[RunContext[Any]], dict[str, Any]]
+"""A run's `metadata=`: a dict, or a function of the run's `RunContext` returning one."""
+
+
+def instructions_list(instructions: Instructions) -> list[str | SystemPromptFunc]:
+    """Instructions given as one string or function, or several, as a list."""
+    if instructions is None:
+        return []
+    if isinstance(instructions, str) or callable(instructions):
+        return [instructions]
+    return list(instructions)
 
 
 class PreparedAgent(Generic[AgentDepsT, OutputDataT]):
@@ -61,25 +78,31 @@ class PreparedAgent(Generic[AgentDepsT, OutputDataT]):
     _instrument: InstrumentationSettings | Literal[False] | None
     _event_stream_handler: EventStreamHandler | None
 
+    def _resolve_model(self, chosen: Model | str | None) -> Model:
+        if chosen is None:
+            raise UserError('No model: pass one to Agent(...) or to this run (model=...).')
+        resolved = infer_model(chosen)
+        if isinstance(self._model, str) and chosen is self._model:
+            self._model = resolved  # build the model from its string once
+        return resolved
+
     def _prepare_run(
         self,
         user_prompt: str | Sequence[UserContent] | None,
+        output_type: OutputSpec[Any] | None,
         message_history: Sequence[ModelMessage] | None,
         deps: AgentDepsT | None,
         model: Model | str | None,
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits | None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None,
+        instructions: Instructions,
+        metadata: RunMetadata | None,
     ) -> AgentRun[AgentDepsT]:
         overrides = self._overrides.get()
-        chosen = overrides.model or model or self._model
-        if chosen is None:
-            raise UserError('No model: pass one to Agent(...) or to this run (model=...).')
-        resolved = infer_model(chosen)
-        if isinstance(self._model, str) and chosen is self._model:
-            self._model = resolved  # build the model from its string once
+        resolved = self._resolve_model(overrides.model or model or self._model)
         run_deps: Any = overrides.deps[0] if overrides.deps is not None else deps
-        schema = self._output_schema
+        schema = self._output_schema if output_type is None else build_output_schema(output_type)
         toolset = overrides.toolset or self._toolset
         if toolsets:
             toolset = CombinedToolset([toolset, *toolsets])
@@ -94,9 +117,10 @@ class PreparedAgent(Generic[AgentDepsT, OutputDataT]):
             output_object=schema.output_object,
             allow_text_output=schema.allow_text or schema.mode in ('native', 'prompted'),
         )
-        instructions = list(self._instructions)
+        agent_instructions = self._instructions if overrides.instructions is None else overrides.instructions
+        run_instructions = [*agent_instructions, *instructions_list(instructions)]
         if output_instructions := schema.instructions_for(function_tools=may_call_tools):
-            instructions.append(output_instructions)
+            run_instructions.append(output_instructions)
         return AgentRun(
             model=resolved,
             deps=run_deps,
@@ -105,14 +129,15 @@ class PreparedAgent(Generic[AgentDepsT, OutputDataT]):
             output_schema=schema,
             toolset=toolset,
             may_call_tools=may_call_tools,
-            model_settings=merge_model_settings(self._model_settings, model_settings) or None,  # pyright: ignore[reportArgumentType]
+            model_settings=merge_model_settings(self._model_settings, model_settings, overrides.model_settings) or None,  # pyright: ignore[reportArgumentType]
             usage_limits=usage_limits or self._usage_limits or UsageLimits(),
             params=params,
             end_strategy=self.end_strategy,
             default_retries=self._retries,
             output_retries=self._output_retries,
             output_validators=list(self._output_validators),
-            instructions=instructions,
+            instructions=run_instructions,
+            metadata=metadata,
             system_prompts=self._system_prompts,
             instrumentation=default_instrumentation() if self._instrument is None else self._instrument or None,
             agent_name=self.name,

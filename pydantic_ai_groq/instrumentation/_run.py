@@ -74,6 +74,8 @@ class RunTelemetry:
             usage = run.usage
             span.set_attribute('gen_ai.usage.input_tokens', usage.input_tokens)
             span.set_attribute('gen_ai.usage.output_tokens', usage.output_tokens)
+            if run.ctx.metadata is not None:
+                span.set_attribute('metadata', json_text(run.ctx.metadata))
             if self._settings.include_content and span.is_recording():
                 self._record_content(span, run)
             span.end()
