@@ -122,9 +122,8 @@ class AgentRun(NodeRunner, Generic[AgentDepsT, OutputDataT]):
             raise UserError('The run has ended: there is no node after End.')
         if self._following is None:  # not yet run by streaming it
             self._loop.stream_requests = self._stream
-            events = self._node_events()
-            if self._handler is not None and isinstance(node, ModelRequestNode | CallToolsNode):
-                await self._handler(self.ctx, events)
+            if self._handler is not None and isinstance(node, (ModelRequestNode, CallToolsNode)):
+                await self._handler(self.ctx, self._node_events())
             await self._pull_until_node()  # what the handler left unread
         following = self._following
         assert following is not None

@@ -115,7 +115,7 @@ async def test_next_node_before_anything_runs(emulator: GroqEmulator, model: Gro
     emulator.push(Reply(text='Hi.'))
     async with agent.iter('Hello') as run:
         first = run.next_node
-        assert isinstance(first, UserPromptNode)
+        assert Agent.is_user_prompt_node(first) and not Agent.is_model_request_node(first)
         assert emulator.requests == []  # nothing is sent before the caller asks
         second = await run.next(first)
         assert isinstance(second, ModelRequestNode)
@@ -123,9 +123,9 @@ async def test_next_node_before_anything_runs(emulator: GroqEmulator, model: Gro
         with pytest.raises(UserError, match='next node'):
             await run.next(first)
         third = await run.next(second)
-        assert isinstance(third, CallToolsNode) and third.model_response.text == 'Hi.'
+        assert Agent.is_call_tools_node(third) and third.model_response.text == 'Hi.'
         end = await run.next(third)
-        assert isinstance(end, End) and end.data.output == 'Hi.'
+        assert Agent.is_end_node(end) and end.data.output == 'Hi.'
         with pytest.raises(UserError, match='has ended'):
             await run.next(end)
         assert [node async for node in run] == []

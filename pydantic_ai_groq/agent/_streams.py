@@ -9,13 +9,13 @@ from collections.abc import AsyncGenerator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, overload
 
-from typing_extensions import TypeVar
+from typing_extensions import TypeIs, TypeVar
 
 from ..messages import ModelMessage, UserContent
 from ..models import Model
 from ..output import OutputDataT, OutputSpec
 from ..result import AgentEventStream, StreamedRunResult
-from ..run import AgentRun, EventStreamHandler
+from ..run import AgentNode, AgentRun, CallToolsNode, End, EventStreamHandler, ModelRequestNode, UserPromptNode
 from ..settings import ModelSettings
 from ..tools import AgentDepsT
 from ..toolsets import AbstractToolset
@@ -308,3 +308,23 @@ class StreamingRuns(PreparedAgent[AgentDepsT, OutputDataT]):
             yield stepped
         finally:
             await stepped.close()
+
+    @staticmethod
+    def is_user_prompt_node(node: AgentNode) -> TypeIs[UserPromptNode]:
+        """Whether `node` is a `UserPromptNode` (as `isinstance`; pydantic-ai's spelling)."""
+        return isinstance(node, UserPromptNode)
+
+    @staticmethod
+    def is_model_request_node(node: AgentNode) -> TypeIs[ModelRequestNode]:
+        """Whether `node` is a `ModelRequestNode`."""
+        return isinstance(node, ModelRequestNode)
+
+    @staticmethod
+    def is_call_tools_node(node: AgentNode) -> TypeIs[CallToolsNode]:
+        """Whether `node` is a `CallToolsNode`."""
+        return isinstance(node, CallToolsNode)
+
+    @staticmethod
+    def is_end_node(node: AgentNode) -> TypeIs[End[Any]]:
+        """Whether `node` is the `End` of the run."""
+        return isinstance(node, End)
