@@ -125,7 +125,7 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
     _deferred_results: DeferredToolResults | None
     _toolset: AbstractToolset[Any]
 
-    def _end_deferred(self, parts: list[ModelRequestPart]) -> None:
+    def _end_deferred(self, parts: list[ModelRequestPart]) -> DeferredToolRequests:
         """Make the run's output the calls that wait, keeping the other calls' answers in the history."""
         requests = DeferredToolRequests()
         for deferred in self._deferred_calls:
@@ -135,6 +135,7 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
         if parts:
             self.messages.append(ModelRequest(parts))
         self.output = _Output(requests, None, None)
+        return requests
 
     async def _resume(self, resumed: list[ModelRequestPart]) -> AsyncIterator[ToolEvent]:
         """Answer the calls a resumed history waits on, into `resumed` (before any request).
