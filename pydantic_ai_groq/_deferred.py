@@ -125,6 +125,11 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
     _deferred_results: DeferredToolResults | None
     _toolset: AbstractToolset[Any]
 
+    def _start_deferred(self, results: DeferredToolResults | None) -> None:
+        self._deferred_results = results
+        self._approved_ids: set[str] = set()
+        self._deferred_calls = []
+
     def _end_deferred(self, parts: list[ModelRequestPart]) -> DeferredToolRequests:
         """Make the run's output the calls that wait, keeping the other calls' answers in the history."""
         requests = DeferredToolRequests()
@@ -189,7 +194,7 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
             yield FunctionToolCallEvent(call)
         for call, answer in zip(to_run, await self._run_approved(to_run), strict=True):
             if isinstance(answer, DeferredCall):
-                self._defer(answer)
+                self._defer(answer, False)
                 continue
             answers[call.tool_call_id] = answer[0]
             user_parts.extend([answer[1]] if answer[1] else [])

@@ -110,6 +110,16 @@ def _own_messages(message_history: Sequence[ModelMessage] | None) -> list[ModelM
     return messages
 
 
+def _telemetry(
+    instrumentation: InstrumentationSettings | None, model: Model, agent_name: str | None
+) -> RunTelemetry | None:
+    if instrumentation is None:
+        return None
+    from .instrumentation._run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
+
+    return RunTelemetry(instrumentation, model, agent_name)
+
+
 class AgentRun(DeferredSteps[AgentDepsT]):
     """The state of one run and the loop that advances it."""
 
@@ -164,19 +174,13 @@ class AgentRun(DeferredSteps[AgentDepsT]):
         self._tool_failures: dict[str, int] = {}
         self._response_tool_failures = {}
         self._response_tool_successes: set[str] = set()
-        self._deferred_results = deferred_tool_results
-        self._approved_ids: set[str] = set()
-        self._deferred_calls = []
         self._output_failures = 0
         self._output_failure_step = 0
+        self._start_deferred(deferred_tool_results)
         # Where only the instructions carry the output schema, retry prompts repeat it.
         in_instructions = output_schema.instructions_for(function_tools=may_call_tools) is not None
         self._expected_output = output_schema.expected if in_instructions else None
-        self.telemetry: RunTelemetry | None = None
-        if instrumentation is not None:
-            from .instrumentation._run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
-
-            self.telemetry = RunTelemetry(instrumentation, model, agent_name)
+        self.telemetry = _telemetry(instrumentation, model, agent_name)
 
     # --- the loop -----------------------------------------------------------------------------
 
@@ -203,9 +207,9 @@ class AgentRun(DeferredSteps[AgentDepsT]):
             resumed: list[ModelRequestPart] = []  # the answers to the calls a resumed history waits on
             async for event in self._resume(resumed):
                 yield event
-            if (output := self.output) is not None:  # an approved call was deferred again
-                if nodes:
-                    yield End(FinalResult(output.value, output.tool_name, output.tool_call_id))
+            if self.output is not None:  # an approved call was deferred again
+                for item in self._end([], True, nodes):
+                    yield item
                 return
             request = await self._start(resumed)
             params = self._params
@@ -242,24 +246,31 @@ class AgentRun(DeferredSteps[AgentDepsT]):
                 parts: list[ModelRequestPart] = []
                 async for event in self._handle_response(response, parts):
                     yield event
-                if self._deferred_calls and self.output is None:
-                    deferred = self._end_deferred(parts)
-                    if nodes:
-                        yield End(FinalResult(deferred, None, None))
+                if self.output is not None or self._deferred_calls:
+                    for item in self._end(parts, final_announced, nodes):
+                        yield item
                     return
                 if not params.tool_called and response.tool_calls:
                     params = dataclasses.replace(params, tool_called=True)  # a forcing `tool_choice` has been met
-                if (output := self.output) is not None:
-                    if parts:
-                        # Every tool call is answered, so the history can be continued as it is.
-                        self.messages.append(ModelRequest(parts))
-                    if not final_announced:
-                        yield FinalResultEvent(output.tool_name, output.tool_call_id)
-                    if nodes:
-                        yield End(FinalResult(output.value, output.tool_name, output.tool_call_id))
-                    return
                 request = ModelRequest(parts, instructions=await self._render(self._instructions))
                 self.messages.append(request)
+
+    def _end(
+        self, parts: list[ModelRequestPart], final_announced: bool, nodes: bool
+    ) -> list[AgentStreamEvent | AgentNode]:
+        """The last items of a run that has its output or calls waiting; the last answers stay in the history."""
+        if self.output is None:  # calls wait on a person or run elsewhere: no final result event
+            deferred = self._end_deferred(parts)
+            return [End(FinalResult(deferred, None, None))] if nodes else []
+        output = self.output
+        if parts:  # every tool call is answered, so the history can be continued as it is
+            self.messages.append(ModelRequest(parts))
+        items: list[AgentStreamEvent | AgentNode] = []
+        if not final_announced:
+            items.append(FinalResultEvent(output.tool_name, output.tool_call_id))
+        if nodes:
+            items.append(End(FinalResult(output.value, output.tool_name, output.tool_call_id)))
+        return items
 
     async def _before_request(
         self, params: ModelRequestParameters

@@ -144,12 +144,7 @@ class AgentRuns(StreamingRuns[AgentDepsT, OutputDataT]):
             metadata,
             deferred_tool_results,
         )
-        handler = event_stream_handler or self._event_stream_handler
-        if handler is None:
-            async for _ in agent_run.events(stream=False):
-                pass
-            return finished_result(agent_run)
-        return await _run_with_handler(agent_run, handler)
+        return await _run_to_the_end(agent_run, event_stream_handler or self._event_stream_handler)
 
     @overload
     def run_sync(
@@ -252,8 +247,12 @@ class AgentRuns(StreamingRuns[AgentDepsT, OutputDataT]):
         return run_sync(main, 'run_sync', 'agent.run')
 
 
-async def _run_with_handler(agent_run: RunLoop[Any], handler: EventStreamHandler) -> AgentRunResult[Any]:
-    """Run node by node, the handler getting each step's events (the requests streamed for it)."""
+async def _run_to_the_end(agent_run: RunLoop[Any], handler: EventStreamHandler | None) -> AgentRunResult[Any]:
+    """Run to the end; with a handler node by node, the handler getting each step's events (requests streamed)."""
+    if handler is None:
+        async for _ in agent_run.events(stream=False):
+            pass
+        return finished_result(agent_run)
     stepped: AgentRun[Any, Any] = AgentRun(agent_run, handler, stream=True)
     try:
         await stepped.start()
