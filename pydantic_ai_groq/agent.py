@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from .usage import UsageLimits
 if TYPE_CHECKING:
     from typing_extensions import TypeForm
 
+    from .batch import BatchInput, BatchOptions, BatchResults
     from .instrumentation import InstrumentationSettings
     from .output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
 
@@ -496,3 +497,15 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         """
         agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
         return AgentEventStream(agent_run)
+
+    async def run_batch(
+        self, inputs: Iterable[BatchInput], *, model: Model | str | None = None, **options: Unpack[BatchOptions]
+    ) -> BatchResults[OutputDataT]:
+        """Run the agent over many inputs on Groq's Batch API, in rounds of one batch each (see docs/batch.md).
+
+        `inputs` (prompts, `(custom_id, prompt)` or `(custom_id, prompt, deps)`) are read lazily; the options
+        are `pydantic_ai_groq.batch.BatchOptions`.
+        """
+        from .batch import run_batch  # here: the batch package loads the groq SDK
+
+        return await run_batch(self, inputs, model=self._overrides.get().model or model or self._model, **options)
