@@ -9,31 +9,14 @@ from __future__ import annotations
 import sys
 
 import anyio
-from pydantic import BaseModel
+from _batch_helpers import MODEL, three_round_agent
 
-from pydantic_ai_groq import Agent
 from pydantic_ai_groq.models.groq import GroqModel
 
 
-class City(BaseModel):
-    name: str
-    country: str
-
-
 async def main(base_url: str, results_path: str, count: int) -> None:
-    model = GroqModel('llama-3.3-70b-versatile', api_key='emulator-key', base_url=base_url)
-    agent = Agent(model, output_type=City, model_settings={'parallel_tool_calls': False})
-
-    @agent.tool_plain
-    async def population(city: str) -> int:
-        """Population of a city."""
-        return 5
-
-    @agent.tool_plain
-    async def area(city: str) -> float:
-        """Area of a city in km2."""
-        return 1.5
-
+    model = GroqModel(MODEL, api_key='emulator-key', base_url=base_url)
+    agent = three_round_agent(model)
     results = await agent.run_batch(
         [f'City {index}?' for index in range(count)], results_path=results_path, poll_interval=0.01
     )

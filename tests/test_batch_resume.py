@@ -6,58 +6,21 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import pytest
+from _batch_helpers import City, SteppingClock, batch_posts, emulator_model, three_round_agent
 from _cli_helpers import command_env
-from pydantic import BaseModel
 
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.batch import batch_job_status, cancel_batch_job
 from pydantic_ai_groq.exceptions import UserError
-from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import GroqEmulator, VirtualClock
 
 pytestmark = pytest.mark.anyio
 
 JOB = Path(__file__).parent / '_batch_job.py'
-
-
-class City(BaseModel):
-    name: str
-    country: str
-
-
-@asynccontextmanager
-async def _model(emulator: GroqEmulator) -> AsyncIterator[GroqModel]:
-    model = emulator.model()
-    try:
-        yield model
-    finally:
-        await model.client.close()
-
-
-def _agent(model: GroqModel) -> Agent[None, City]:
-    agent = Agent(model, output_type=City, model_settings={'parallel_tool_calls': False})
-
-    @agent.tool_plain
-    async def population(city: str) -> int:
-        """Population of a city."""
-        return 5
-
-    @agent.tool_plain
-    async def area(city: str) -> float:
-        """Area of a city in km2."""
-        return 1.5
-
-    return agent
-
-
-def _posts(emulator: GroqEmulator) -> int:
-    return sum(1 for method, path in emulator.batches.log if (method, path) == ('POST', '/openai/v1/batches'))
 
 
 async def _stop_after_first_submit(
@@ -66,7 +29,7 @@ async def _stop_after_first_submit(
     async with anyio.create_task_group() as group:
 
         async def stop() -> None:
-            while not _posts(emulator):
+            while not batch_posts(emulator):
                 await clock.sleep(1)
             group.cancel_scope.cancel()
 
@@ -78,10 +41,10 @@ async def test_a_job_stopped_after_submit_resumes_without_posting_the_round_agai
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
     path = tmp_path / 'out.jsonl'
-    async with _model(emulator) as model:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model)
         await _stop_after_first_submit(agent, emulator, clock, path)
-        assert _posts(emulator) == 1
+        assert batch_posts(emulator) == 1
         assert not path.exists()
         state = json.loads((tmp_path / 'out.jsonl.state.json').read_text())
         assert [batch['round'] for batch in state['batches']] == [1]
@@ -89,7 +52,7 @@ async def test_a_job_stopped_after_submit_resumes_without_posting_the_round_agai
         assert [batch.status for batch in status.in_flight] == ['validating']
         results = await agent.run_batch([f'City {index}?' for index in range(20)], results_path=path, clock=clock)
         assert results.counts.completed == 20
-        assert _posts(emulator) == 3  # round 1 polled again, rounds 2 and 3 sent once each
+        assert batch_posts(emulator) == 3  # round 1 polled again, rounds 2 and 3 sent once each
         # Run again once done: everything is in the results file, nothing is sent.
         sent = len(emulator.batches.log)
         again = await agent.run_batch([f'City {index}?' for index in range(20)], results_path=path, clock=clock)
@@ -105,15 +68,15 @@ async def test_cancel_from_the_state_file_then_resume_ends_inputs_cancelled(tmp_
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
     path = tmp_path / 'out.jsonl'
-    async with _model(emulator) as model:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model)
         await _stop_after_first_submit(agent, emulator, clock, path)
         cancelled = await cancel_batch_job(path, model)
         assert len(cancelled) == 1
         assert await cancel_batch_job(path, model) == []  # nothing left in flight
         results = await agent.run_batch([f'City {index}?' for index in range(20)], results_path=path, clock=clock)
     assert results.counts.cancelled == 20
-    assert _posts(emulator) == 1
+    assert batch_posts(emulator) == 1
     assert emulator.requests == []
 
 
@@ -122,8 +85,8 @@ async def test_a_state_file_of_another_model_or_not_a_state_file_is_refused(tmp_
     emulator = GroqEmulator(clock=clock)
     path = tmp_path / 'out.jsonl'
     state = tmp_path / 'out.jsonl.state.json'
-    async with _model(emulator) as model:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model)
         state.write_text(json.dumps({'version': 1, 'model': 'openai/gpt-oss-20b', 'batches': []}))
         with pytest.raises(
             UserError, match=r"records a batch job on 'openai/gpt-oss-20b', not 'llama-3\.3-70b-versatile'"
@@ -134,24 +97,8 @@ async def test_a_state_file_of_another_model_or_not_a_state_file_is_refused(tmp_
             await agent.run_batch(['a'], results_path=path, clock=clock)
 
 
-class _SteppingClock:
-    """The emulator's clock for a job in another process: frozen until `running`, then 1 s a reading."""
-
-    def __init__(self) -> None:
-        self.time = 0.0
-        self.running = False
-
-    def now(self) -> float:
-        if self.running:
-            self.time += 1.0
-        return self.time
-
-    async def sleep(self, seconds: float) -> None:  # pragma: no cover - the emulator never sleeps on it here
-        await anyio.sleep(0)
-
-
 def test_a_process_killed_after_submit_resumes_with_one_post_per_round(tmp_path: Path) -> None:
-    clock = _SteppingClock()
+    clock = SteppingClock()
     emulator = GroqEmulator(clock=clock)
     path = tmp_path / 'out.jsonl'
     env = command_env()
@@ -160,9 +107,9 @@ def test_a_process_killed_after_submit_resumes_with_one_post_per_round(tmp_path:
         first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 120  # a wait for the event, generous for a loaded machine
-            while not _posts(emulator) and time.monotonic() < deadline and first.poll() is None:
+            while not batch_posts(emulator) and time.monotonic() < deadline and first.poll() is None:
                 time.sleep(0.05)
-            assert _posts(emulator) == 1
+            assert batch_posts(emulator) == 1
         finally:
             first.kill()
             first.wait()
@@ -171,7 +118,7 @@ def test_a_process_killed_after_submit_resumes_with_one_post_per_round(tmp_path:
         second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
     assert 'completed=30' in second.stdout
-    assert _posts(emulator) == 3
+    assert batch_posts(emulator) == 3
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert sorted(line['custom_id'] for line in lines) == sorted(str(index) for index in range(30))
     assert {line['status'] for line in lines} == {'completed'}

@@ -3,63 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from pydantic import BaseModel
+from _batch_helpers import City, batch_posts, emulator_model, three_round_agent
 
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.batch import BatchInputError, BatchProgress
 from pydantic_ai_groq.direct import model_request_batch
 from pydantic_ai_groq.exceptions import UserError
 from pydantic_ai_groq.messages import ModelRequest, ModelResponse, ToolCallPart
-from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, VirtualClock
 from pydantic_ai_groq.testing import _batches as emulated_batches
 
 pytestmark = pytest.mark.anyio
-
-
-class City(BaseModel):
-    name: str
-    country: str
-
-
-def _agent(model: GroqModel, calls: list[str] | None = None) -> Agent[None, City]:
-    """Three rounds a run: `population`, then `area` (one tool call a request), then the output tool."""
-    agent = Agent(model, output_type=City, instructions='Be concise.', model_settings={'parallel_tool_calls': False})
-    seen = calls if calls is not None else []
-
-    @agent.tool_plain
-    async def population(city: str) -> int:
-        """Population of a city."""
-        seen.append(f'population:{city}')
-        return 5
-
-    @agent.tool_plain
-    async def area(city: str) -> float:
-        """Area of a city in km2."""
-        seen.append(f'area:{city}')
-        return 1.5
-
-    return agent
-
-
-@asynccontextmanager
-async def _model(emulator: GroqEmulator) -> AsyncIterator[GroqModel]:
-    model = emulator.model()
-    try:
-        yield model
-    finally:
-        await model.client.close()
-
-
-def _posts(emulator: GroqEmulator) -> list[str]:
-    return [path for method, path in emulator.batches.log if method == 'POST' and path == '/openai/v1/batches']
 
 
 async def test_a_thousand_runs_with_a_tool_loop_take_three_rounds_of_one_batch() -> None:
@@ -67,12 +26,12 @@ async def test_a_thousand_runs_with_a_tool_loop_take_three_rounds_of_one_batch()
     emulator = GroqEmulator(clock=clock, keep_requests=10)
     calls: list[str] = []
     progress: list[BatchProgress] = []
-    async with _model(emulator) as model:
-        agent = _agent(model, calls)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model, calls)
         inputs = (f'City number {index}?' for index in range(1000))  # a generator: read lazily
         results = await agent.run_batch(inputs, poll_interval=60, clock=clock, on_progress=progress.append)
     assert results.counts.completed == 1000 and results.counts.total == 1000
-    assert len(_posts(emulator)) == 3
+    assert batch_posts(emulator) == 3
     assert len(results.batch_ids) == 3
     assert len(calls) == 2000  # each tool once per run, run locally between rounds
     assert emulator.served_count == 3000
@@ -105,8 +64,8 @@ async def test_every_outcome_of_a_line_in_one_job(tmp_path: Path) -> None:
     emulator.batches.line_faults['broken#2'] = ErrorReply(500)
     emulator.batches.unfinished.add('late#1')
     results_path = tmp_path / 'out.jsonl'
-    async with _model(emulator) as model:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model)
         inputs = [('ok', 'Paris?'), ('retried', 'Rome?'), ('broken', 'Oslo?'), ('late', 'Lima?')]
         results = await agent.run_batch(inputs, poll_interval=3600, clock=clock, results_path=results_path)
     by_id = {item.custom_id: item for item in results}
@@ -144,8 +103,8 @@ async def test_expired_lines_reported_and_max_rounds() -> None:
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
     emulator.batches.unfinished.add('late#1')
-    async with _model(emulator) as model:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model)
         inputs = [('late', 'Lima?'), ('short', 'Quito?')]
         results = await agent.run_batch(inputs, on_expired='report', max_rounds=2, poll_interval=600, clock=clock)
     by_id = {item.custom_id: item for item in results}
@@ -154,19 +113,19 @@ async def test_expired_lines_reported_and_max_rounds() -> None:
     assert by_id['short'].status == 'failed'
     assert by_id['short'].error is not None and 'more than max_rounds=2 rounds' in by_id['short'].error
     assert results.counts.expired == 1 and results.counts.failed == 1
-    assert len(_posts(emulator)) == 2
+    assert batch_posts(emulator) == 2
 
 
 async def test_a_cancelled_batch_ends_its_runs_as_cancelled() -> None:
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
-    async with _model(emulator) as model, emulator.client() as client:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model, emulator.client() as client:
+        agent = three_round_agent(model)
         found: dict[str, Any] = {}
         await client.models.list()  # the SDK's first request looks up the platform on a thread: not timed
 
         async def cancel_first_batch() -> None:
-            while not _posts(emulator):
+            while not batch_posts(emulator):
                 await clock.sleep(1)
             listed = await client.batches.list()
             found['cancel'] = await client.batches.cancel(listed.data[0].id)
@@ -186,8 +145,8 @@ async def test_an_input_file_groq_refuses_is_a_clear_error_before_any_line_runs(
     monkeypatch.setattr(emulated_batches, 'MAX_LINES', 2)
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
-    async with _model(emulator) as model:
-        agent = _agent(model)
+    async with emulator_model(emulator) as model:
+        agent = three_round_agent(model)
         with pytest.raises(
             BatchInputError, match=r'Groq refused the input file of batch batch_\w+: line None: .*too_many_lines'
         ):
@@ -198,18 +157,18 @@ async def test_an_input_file_groq_refuses_is_a_clear_error_before_any_line_runs(
 async def test_files_are_split_under_the_line_limit_one_batch_each() -> None:
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
-    async with _model(emulator) as model:
+    async with emulator_model(emulator) as model:
         agent = Agent(model)
         results = await agent.run_batch([f'q{index}' for index in range(5)], max_lines_per_file=2, clock=clock)
     assert results.counts.completed == 5
-    assert len(_posts(emulator)) == 3  # 2 + 2 + 1 lines, all in round 1
+    assert batch_posts(emulator) == 3  # 2 + 2 + 1 lines, all in round 1
     assert [item.output for item in results] == ['success (no tool calls)'] * 5
 
 
 async def test_inputs_with_ids_and_deps_and_bad_inputs() -> None:
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
-    async with _model(emulator) as model:
+    async with emulator_model(emulator) as model:
         agent = Agent(model, deps_type=str)
 
         @agent.instructions
@@ -237,7 +196,7 @@ async def test_model_request_batch_sends_one_shot_requests() -> None:
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
     emulator.batches.line_faults['bad#1'] = ErrorReply(404)
-    async with _model(emulator) as model:
+    async with emulator_model(emulator) as model:
         requests = [(f'r{index}', [ModelRequest.user_text_prompt(f'Hello {index}')]) for index in range(3)]
         results = await model_request_batch(
             model, [*requests, ('bad', [ModelRequest.user_text_prompt('x')])], clock=clock
@@ -261,7 +220,7 @@ async def test_batch_runs_cannot_stream() -> None:
     from pydantic_ai_groq.batch._rounds import ParkedModel, Rounds
 
     emulator = GroqEmulator()
-    async with _model(emulator) as model:
+    async with emulator_model(emulator) as model:
         parked = ParkedModel(model, Rounds(10, 1000), 'x')
         assert (parked.model_name, parked.system) == ('llama-3.3-70b-versatile', 'groq')
         with pytest.raises(UserError, match='cannot stream'):
@@ -278,7 +237,7 @@ def _params() -> Any:
 async def test_a_line_over_the_size_limit_fails_its_run_before_upload() -> None:
     clock = VirtualClock()
     emulator = GroqEmulator(clock=clock)
-    async with _model(emulator) as model:
+    async with emulator_model(emulator) as model:
         results = await Agent(model).run_batch(['x' * 2000, 'short'], max_bytes_per_file=1000, clock=clock)
     by_id = {item.custom_id: item for item in results}
     assert by_id['0'].status == 'failed'

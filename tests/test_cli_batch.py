@@ -9,32 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from _batch_helpers import MODEL, SteppingClock, batch_posts
 from _cli_helpers import COMMAND, command_env, run_command
 
 from pydantic_ai_groq.cli import main
 from pydantic_ai_groq.testing import GroqEmulator
-
-MODEL = 'llama-3.3-70b-versatile'
-
-
-class _SteppingClock:
-    """The emulator's clock for a command in another process: frozen until `running`, then 1 s a reading."""
-
-    def __init__(self) -> None:
-        self.time = 0.0
-        self.running = False
-
-    def now(self) -> float:
-        if self.running:
-            self.time += 1.0
-        return self.time
-
-    async def sleep(self, seconds: float) -> None:  # pragma: no cover - the emulator never sleeps on it here
-        raise NotImplementedError
-
-
-def _posts(emulator: GroqEmulator) -> int:
-    return sum(1 for entry in emulator.batches.log if entry == ('POST', '/openai/v1/batches'))
 
 
 def _inputs(tmp_path: Path) -> Path:
@@ -48,9 +27,9 @@ def _interrupt_after_submit(command: list[str], env: dict[str, str], emulator: G
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120  # waiting for the event, generous for a loaded machine
-        while not _posts(emulator) and time.monotonic() < deadline and process.poll() is None:
+        while not batch_posts(emulator) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
-        assert _posts(emulator) == 1
+        assert batch_posts(emulator) == 1
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
@@ -61,7 +40,7 @@ def _interrupt_after_submit(command: list[str], env: dict[str, str], emulator: G
 
 
 def test_ctrl_c_after_submit_then_the_same_command_resumes_without_a_second_post(tmp_path: Path) -> None:
-    clock = _SteppingClock()
+    clock = SteppingClock()
     emulator = GroqEmulator(clock=clock)
     output = tmp_path / 'out.jsonl'
     schema = tmp_path / 'schema.json'
@@ -80,7 +59,7 @@ def test_ctrl_c_after_submit_then_the_same_command_resumes_without_a_second_post
         resumed = run_command(*args, env=env)
         assert resumed.returncode == 0, resumed.stderr
         assert '3 completed, 0 failed, 0 expired, 0 cancelled' in resumed.stdout
-        assert _posts(emulator) == 1
+        assert batch_posts(emulator) == 1
         status = run_command('batch', str(_inputs(tmp_path)), '-o', str(output), '-m', MODEL, '--status', env=env)
     assert status.returncode == 0, status.stderr
     assert 'completed  3/3 lines' in status.stdout
@@ -92,7 +71,7 @@ def test_ctrl_c_after_submit_then_the_same_command_resumes_without_a_second_post
 
 
 def test_cancel_then_the_same_command_ends_the_inputs_cancelled(tmp_path: Path) -> None:
-    clock = _SteppingClock()
+    clock = SteppingClock()
     emulator = GroqEmulator(clock=clock)
     output = tmp_path / 'out.jsonl'
     with emulator.serve() as url:

@@ -28,7 +28,11 @@ from ._wire import LineError, parse_result_line, response_of
 if TYPE_CHECKING:
     from ..agent import Agent
 
+MAX_LIVE_RUNS = 10_000
+"""Runs alive at once by default: about 10 KB each while parked (measured), so a job stays near 100 MB."""
+
 __all__ = (
+    'MAX_LIVE_RUNS',
     'BatchInput',
     'BatchInputError',
     'BatchOptions',
@@ -65,20 +69,35 @@ class BatchProgress:
 
 
 class BatchOptions(TypedDict, total=False):
-    """The options of `Agent.run_batch` (see there)."""
+    """The options of `Agent.run_batch` and `direct.model_request_batch`, all optional."""
 
     completion_window: str
+    """How long Groq may take for each batch: `'24h'` (the default) to `'7d'`."""
     poll_interval: float
+    """Seconds between status checks of a round's batches (default 60)."""
     results_path: str | Path | None
+    """A JSONL file the results stream into (with the state file next to it, for resuming); `None` (the
+    default) keeps them in memory and the job cannot resume."""
     max_rounds: int
+    """Model requests a run may take (default 10); a run that needs more fails with a clear error."""
     on_expired: Literal['resubmit', 'report']
+    """A line its batch's window ended before: sent again in the next round (`'resubmit'`, the default),
+    or its input ends `expired` (`'report'`)."""
     model_settings: ModelSettings | None
+    """Settings of every request, over the agent's and the model's."""
     usage_limits: UsageLimits | None
+    """Limits of each run."""
     max_live_runs: int
+    """Runs alive at once (default `MAX_LIVE_RUNS`, 10,000): more means fewer rounds for many inputs,
+    and about 10 KB of memory each while they wait."""
     max_lines_per_file: int
+    """Lines an input file holds at most (Groq's limit, 50,000, by default; lower only)."""
     max_bytes_per_file: int
+    """Bytes an input file holds at most (100 MB by default; lower only)."""
     clock: Clock
+    """What the polling waits on (a `VirtualClock` in tests)."""
     on_progress: Callable[[BatchProgress], None] | None
+    """Called after each status check of a round and at the end, e.g. for a progress bar."""
 
 
 class BatchInputError(UserError):
@@ -147,7 +166,7 @@ class _Job:
         self.on_expired = options.get('on_expired', 'resubmit')
         self.model_settings = options.get('model_settings')
         self.usage_limits = options.get('usage_limits')
-        self.max_live = options.get('max_live_runs', MAX_LINES)
+        self.max_live = options.get('max_live_runs', MAX_LIVE_RUNS)
         self.clock = options.get('clock', SYSTEM_CLOCK)
         self.on_progress = options.get('on_progress')
         path = options.get('results_path')

@@ -24,7 +24,7 @@ import anyio
 
 from ..exceptions import AgentGroqError, UserError
 from ._errors import EXIT_ERROR, EXIT_INTERRUPTED, report
-from ._output import Terminal, rich_console
+from ._output import Terminal
 
 if TYPE_CHECKING:
     from ..batch import BatchProgress
@@ -159,7 +159,7 @@ async def _run(args: argparse.Namespace, model: GroqModel, inputs: Path, output:
 @contextlib.contextmanager
 def _progress(terminal: Terminal, total: int) -> Generator[Callable[[BatchProgress], None]]:
     """A progress bar (rich, on a terminal) or a line a change (elsewhere), fed by `on_progress`."""
-    console = rich_console(terminal.stderr)
+    console = terminal.err_console
     if console is None:
         last: list[str] = []
 
