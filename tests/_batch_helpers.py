@@ -69,3 +69,13 @@ class SteppingClock:
 
     async def sleep(self, seconds: float) -> None:  # pragma: no cover - the emulator never sleeps on it
         raise NotImplementedError
+
+
+def batch_polled(emulator: GroqEmulator) -> bool:
+    """Whether a batch was created and then polled: the job recorded it in its state file in between."""
+    created = False
+    for method, path in list(emulator.batches.log):
+        created = created or (method, path) == ('POST', '/openai/v1/batches')
+        if created and method == 'GET' and path.startswith('/openai/v1/batches/'):
+            return True
+    return False

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from _batch_helpers import City, SteppingClock, batch_posts, emulator_model, three_round_agent
+from _batch_helpers import City, SteppingClock, batch_polled, batch_posts, emulator_model, three_round_agent
 from _cli_helpers import command_env
 
 from pydantic_ai_groq import Agent
@@ -107,7 +107,7 @@ def test_a_process_killed_after_submit_resumes_with_one_post_per_round(tmp_path:
         first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 120  # a wait for the event, generous for a loaded machine
-            while not batch_posts(emulator) and time.monotonic() < deadline and first.poll() is None:
+            while not batch_polled(emulator) and time.monotonic() < deadline and first.poll() is None:
                 time.sleep(0.05)
             assert batch_posts(emulator) == 1
         finally:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _batch_helpers import MODEL, SteppingClock, batch_posts
+from _batch_helpers import MODEL, SteppingClock, batch_polled, batch_posts
 from _cli_helpers import COMMAND, command_env, run_command
 
 from pydantic_ai_groq.cli import main
@@ -27,7 +27,7 @@ def _interrupt_after_submit(command: list[str], env: dict[str, str], emulator: G
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120  # waiting for the event, generous for a loaded machine
-        while not batch_posts(emulator) and time.monotonic() < deadline and process.poll() is None:
+        while not batch_polled(emulator) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
         assert batch_posts(emulator) == 1
         process.send_signal(signal.SIGINT)
