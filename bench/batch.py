@@ -39,8 +39,7 @@ def run(options: Options) -> list[Row]:
     """The rows of this suite."""
     if not (options.wants(MEMORY) or options.wants(FLAT) or options.wants(CPU)):
         return []
-    from pydantic_ai_groq.testing import GroqEmulator
-    from pydantic_ai_groq.testing._batches import BatchTiming
+    from pydantic_ai_groq.testing import BatchTiming, GroqEmulator
 
     count = QUICK_INPUTS if options.quick else INPUTS
     emulator = GroqEmulator(keep_requests=0)

@@ -85,8 +85,7 @@ def _model(args: argparse.Namespace, stack: contextlib.ExitStack, terminal: Term
     model_name: str = args.model.removeprefix('groq:')
     if not args.offline:
         return GroqModel(model_name)
-    from ..testing import GroqEmulator
-    from ..testing._batches import BatchTiming
+    from ..testing import BatchTiming, GroqEmulator
 
     emulator = GroqEmulator()
     emulator.batches.timing = BatchTiming(0, 0, 0)
