@@ -13,10 +13,11 @@ from _batch_helpers import City, batch_posts, emulator_model, three_round_agent
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.batch import BatchInputError, BatchProgress
 from pydantic_ai_groq.direct import model_request_batch
-from pydantic_ai_groq.exceptions import UserError
+from pydantic_ai_groq.exceptions import ModelRetry, UserError
 from pydantic_ai_groq.messages import ModelRequest, ModelResponse, ToolCallPart
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, VirtualClock
 from pydantic_ai_groq.testing import _batches as emulated_batches
+from pydantic_ai_groq.usage import UsageLimits
 
 pytestmark = pytest.mark.anyio
 
@@ -247,3 +248,30 @@ async def test_a_line_over_the_size_limit_fails_its_run_before_upload() -> None:
 
 def test_tool_call_part_import_is_used() -> None:
     assert ToolCallPart('a', '{}').tool_name == 'a'
+
+
+async def test_output_validators_and_usage_limits_apply_as_in_agent_run() -> None:
+    clock = VirtualClock()
+    emulator = GroqEmulator(clock=clock)
+    async with emulator_model(emulator) as model:
+        agent = Agent(model, output_type=City)
+        checked: list[str] = []
+
+        @agent.output_validator
+        def not_twice(output: City) -> City:
+            checked.append(output.name)
+            if len(checked) == 1:
+                raise ModelRetry('Say it again')
+            return output
+
+        results = await agent.run_batch(['Paris?'], clock=clock)
+        [item] = list(results)
+        assert item.status == 'completed' and item.usage.requests == 2  # the retry took a second round
+        assert checked == ['a', 'a']
+        assert batch_posts(emulator) == 2
+        limited = await three_round_agent(model).run_batch(
+            ['Rome?'], usage_limits=UsageLimits(request_limit=2), clock=clock
+        )
+    [failed] = list(limited)
+    assert failed.status == 'failed'
+    assert failed.error is not None and failed.error.startswith('UsageLimitExceeded')
