@@ -237,7 +237,7 @@ class _Job:
         try:
             item = await self._outcome(custom_id, prompt, deps, model)
         except LineError as error:
-            item = BatchItem[Any](custom_id, error.kind, None, _describe(error), model.messages, model.usage)  # type: ignore[arg-type]
+            item = BatchItem[Any](custom_id, error.kind, None, _describe(error), model.messages, model.usage)
         except Exception as error:
             item = BatchItem[Any](custom_id, 'failed', None, _describe(error), model.messages, model.usage)
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 import pydantic_core
@@ -45,8 +45,8 @@ class PreparedLine:
 class LineError(Exception):
     """A line the batch did not run: `kind` is `expired` or `cancelled`."""
 
-    def __init__(self, kind: str, message: str) -> None:
-        self.kind = kind
+    def __init__(self, kind: Literal['expired', 'cancelled'], message: str) -> None:
+        self.kind: Literal['expired', 'cancelled'] = kind
         super().__init__(message)
 
 
