@@ -222,7 +222,7 @@ async def test_batch_runs_cannot_stream() -> None:
 
     emulator = GroqEmulator()
     async with emulator_model(emulator) as model:
-        parked = ParkedModel(model, Rounds(10, 1000), 'x')
+        parked = ParkedModel(model, Rounds(10, 1000), 'x', max_rounds=10)
         assert (parked.model_name, parked.system) == ('llama-3.3-70b-versatile', 'groq')
         with pytest.raises(UserError, match='cannot stream'):
             async with parked.request_stream([], None, ModelRequest.user_text_prompt('x') and _params()):
@@ -275,3 +275,25 @@ async def test_output_validators_and_usage_limits_apply_as_in_agent_run() -> Non
     [failed] = list(limited)
     assert failed.status == 'failed'
     assert failed.error is not None and failed.error.startswith('UsageLimitExceeded')
+
+
+async def test_max_rounds_counts_each_runs_requests_not_the_jobs_rounds() -> None:
+    clock = VirtualClock()
+    emulator = GroqEmulator(clock=clock)
+    async with emulator_model(emulator) as model:
+        results = await Agent(model).run_batch(
+            [f'q{index}' for index in range(5)], max_live_runs=2, max_rounds=1, clock=clock
+        )
+    assert results.counts.completed == 5  # three rounds of the job, one request a run
+    assert batch_posts(emulator) == 3
+
+
+async def test_a_line_that_keeps_expiring_is_sent_at_most_max_rounds_times() -> None:
+    clock = VirtualClock()
+    emulator = GroqEmulator(clock=clock)
+    emulator.batches.timing.processing = 3 * 86400  # no batch ends within its window
+    async with emulator_model(emulator) as model:
+        results = await Agent(model).run_batch(['a'], max_rounds=2, poll_interval=86400, clock=clock)
+    [item] = list(results)
+    assert item.status == 'expired'
+    assert batch_posts(emulator) == 2

@@ -16,7 +16,7 @@ from typing import IO
 
 import anyio
 
-from ..exceptions import UserError
+from ..exceptions import UnexpectedModelBehavior, UserError
 from ..messages import ModelMessage, ModelResponse
 from ..models import Model, ModelRequestParameters, StreamedResponse
 from ..models.groq import GroqModel
@@ -36,6 +36,7 @@ class Parked:
     done: anyio.Event = field(default_factory=anyio.Event)
     response: ModelResponse | None = None
     error: BaseException | None = None
+    sent: int = 1  # how often its line was sent (an expired line is sent again)
 
     def answer(self, response: ModelResponse | None = None, error: BaseException | None = None) -> None:
         """Wake the run with its response, or with the error its request raises."""
@@ -141,12 +142,14 @@ class ParkedModel(Model):
         model: The `GroqModel` whose request bodies and response mapping are used.
         rounds: Where requests park.
         item_id: The run's custom id; its requests' lines are `<item_id>#<n>`.
+        max_rounds: Model requests the run may make: each is a round of batches.
     """
 
-    def __init__(self, model: GroqModel, rounds: Rounds, item_id: str) -> None:
+    def __init__(self, model: GroqModel, rounds: Rounds, item_id: str, max_rounds: int) -> None:
         self.model = model
         self.rounds = rounds
         self.item_id = item_id
+        self.max_rounds = max_rounds
         self.requests = 0
         self.usage = RunUsage()
         self.messages: list[ModelMessage] = []
@@ -169,6 +172,10 @@ class ParkedModel(Model):
     ) -> ModelResponse:
         """Park the request in the current round and return its answer from the round's batch."""
         self.requests += 1
+        if self.requests > self.max_rounds:
+            raise UnexpectedModelBehavior(
+                f'The run needs more than max_rounds={self.max_rounds} rounds of batches (one a model request)'
+            )
         custom_id = f'{self.item_id}#{self.requests}'
         line = prepare_line(self.model, custom_id, messages, model_settings, model_request_parameters)
         self.messages = list(messages)

@@ -79,7 +79,8 @@ class BatchOptions(TypedDict, total=False):
     """A JSONL file the results stream into (with the state file next to it, for resuming); `None` (the
     default) keeps them in memory and the job cannot resume."""
     max_rounds: int
-    """Model requests a run may take (default 10); a run that needs more fails with a clear error."""
+    """Model requests a run may make, each a round (default 10): a run that needs more fails with a clear
+    error; also how often an expired line is sent at most."""
     on_expired: Literal['resubmit', 'report']
     """A line its batch's window ended before: sent again in the next round (`'resubmit'`, the default),
     or its input ends `expired` (`'report'`)."""
@@ -233,7 +234,7 @@ class _Job:
             group.start_soon(self._run_item, *entry)
 
     async def _run_item(self, custom_id: str, prompt: Any, deps: Any) -> None:
-        model = ParkedModel(self.model, self.rounds, custom_id)
+        model = ParkedModel(self.model, self.rounds, custom_id, self.max_rounds)
         try:
             item = await self._outcome(custom_id, prompt, deps, model)
         except LineError as error:
@@ -257,14 +258,6 @@ class _Job:
 
     async def _run_round(self) -> None:
         chunks, batches = self.rounds.take()
-        if self.round > self.max_rounds:
-            error = UnexpectedModelBehavior(f'The run needs more than max_rounds={self.max_rounds} rounds of batches')
-            for members in [*(chunk.members for chunk in chunks), *batches.values()]:
-                for parked in members:
-                    self._answer(parked, error=error)
-            for chunk in chunks:
-                chunk.file.close()
-            return
         for index, chunk in enumerate(chunks, start=1):
             chunk.file.seek(0)
             with chunk.file:
@@ -337,9 +330,16 @@ class _Job:
             for parked in expired.values():
                 self._answer(parked, error=LineError('expired', message))
             return
+        for parked in [parked for parked in expired.values() if parked.sent >= self.max_rounds]:
+            message = (
+                f'Batch {info.id} expired ({self.window} window) before this request ran, sent {parked.sent} times'
+            )
+            self._answer(parked, error=LineError('expired', message))
+            del expired[parked.custom_id]
         async for raw in self.api.lines(info.input_file_id):
             parked = expired.pop(json.loads(raw)['custom_id'], None)
             if parked is not None:
+                parked.sent += 1
                 self.rounds.write(raw.encode() + b'\n', parked)
 
     def _answer(self, parked: Parked, response: Any = None, error: BaseException | None = None) -> None:
