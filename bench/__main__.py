@@ -22,6 +22,7 @@ SUITES = (
     'bench.rate_limit',
     'bench.instrumentation',
     'bench.mcp',
+    'bench.batch',
 )
 
 

@@ -11,14 +11,20 @@ print(response.text)
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from .messages import ModelMessage, ModelResponse
 from .models import Model, ModelRequestParameters, StreamedResponse, infer_model
 from .settings import ModelSettings
 
-__all__ = ('model_request', 'model_request_stream', 'model_request_sync')
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .batch import BatchOptions, BatchResults
+
+__all__ = ('model_request', 'model_request_batch', 'model_request_stream', 'model_request_sync')
 
 
 async def model_request(
@@ -80,3 +86,28 @@ async def model_request_stream(
         messages, model_settings, model_request_parameters or ModelRequestParameters()
     ) as stream:
         yield stream
+
+
+async def model_request_batch(
+    model: Model | str,
+    requests: Iterable[tuple[str, Sequence[ModelMessage]]],
+    *,
+    model_request_parameters: ModelRequestParameters | None = None,
+    **options: Unpack[BatchOptions],
+) -> BatchResults[ModelResponse]:
+    """Send one request per `(custom_id, messages)` as Groq batches, at batch prices; wait for the answers.
+
+    The requests are built and the answers read as `model_request` does; they are split into files under
+    Groq's limits and sent as one batch per file. Each `BatchItem` of the result has the `ModelResponse` as
+    its `output`, or an `error` (`status` `failed`, `expired` or `cancelled`).
+
+    Args:
+        model: A `GroqModel`, or `'groq:<model-name>'`.
+        requests: `(custom_id, messages)` pairs, read lazily; each custom id unique.
+        model_request_parameters: Tools and output mode of every request; none by default.
+        **options: `completion_window`, `poll_interval`, `results_path`, `on_expired`, `model_settings`,
+            `clock`, ... as for `Agent.run_batch` (`pydantic_ai_groq.batch.BatchOptions`).
+    """
+    from .batch._runner import run_requests  # here: the batch package loads the groq SDK
+
+    return await run_requests(model, requests, model_request_parameters or ModelRequestParameters(), options)

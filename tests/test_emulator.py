@@ -115,6 +115,8 @@ def test_public_api() -> None:
 
     assert sorted(testing.__all__) == snapshot(
         [
+            'BatchAPI',
+            'BatchTiming',
             'DEFAULT_MODELS',
             'ErrorReply',
             'ExecutedToolReply',

@@ -5,8 +5,8 @@ Each takes an `output_type` for the run; its overloads make it type the result's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from .._run import AgentRun as RunLoop
 from ..messages import ModelMessage, UserContent
@@ -22,9 +22,11 @@ from ._prepare import Instructions, RunMetadata
 from ._streams import RunOutputDataT, StreamingRuns
 
 if TYPE_CHECKING:
-    from typing_extensions import TypeForm
+    from typing_extensions import TypeForm, Unpack
 
+    from ..batch import BatchInput, BatchOptions, BatchResults
     from ..output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
+    from . import Agent
 
 
 class AgentRuns(StreamingRuns[AgentDepsT, OutputDataT]):
@@ -245,6 +247,19 @@ class AgentRuns(StreamingRuns[AgentDepsT, OutputDataT]):
         from .._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
 
         return run_sync(main, 'run_sync', 'agent.run')
+
+    async def run_batch(
+        self, inputs: Iterable[BatchInput], *, model: Model | str | None = None, **options: Unpack[BatchOptions]
+    ) -> BatchResults[OutputDataT]:
+        """Run the agent over many inputs on Groq's Batch API, in rounds of one batch each (see docs/batch.md).
+
+        `inputs` (prompts, `(custom_id, prompt)` or `(custom_id, prompt, deps)`) are read lazily; the options
+        are `pydantic_ai_groq.batch.BatchOptions`.
+        """
+        from ..batch import run_batch  # here: the batch package loads the groq SDK
+
+        agent = cast('Agent[AgentDepsT, OutputDataT]', self)  # the Agent this base class is part of
+        return await run_batch(agent, inputs, model=self._overrides.get().model or model or self._model, **options)
 
 
 async def _run_to_the_end(agent_run: RunLoop[Any], handler: EventStreamHandler | None) -> AgentRunResult[Any]:

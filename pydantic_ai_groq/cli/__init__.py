@@ -4,6 +4,7 @@
 pydantic-ai-groq "What is Groq?"         # one answer, streamed
 pydantic-ai-groq                         # a chat that keeps the conversation until /exit or Ctrl-D
 pydantic-ai-groq --list-models           # the catalogue, with context windows
+pydantic-ai-groq batch in.jsonl -o out.jsonl   # an agent over a file of inputs on Groq's Batch API
 ```
 
 With `--offline` it serves the built-in emulator on a loopback port and talks to that; so it does
@@ -55,8 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     Raises:
         SystemExit: For wrong arguments (code 2) and `--help` (code 0), from `argparse`.
     """
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == ['batch']:
+        from ._batch import batch_main
+
+        return batch_main(arguments[1:])
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     prompt = ' '.join(args.prompt).strip()
     if args.json and not prompt and not args.list_models:
         parser.error('--json needs a prompt (or --list-models)')

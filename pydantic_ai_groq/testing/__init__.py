@@ -11,6 +11,7 @@ async with emulator.client() as client:
 ```
 """
 
+from ._batches import BatchAPI, BatchTiming
 from ._catalogue import DEFAULT_MODELS, KeyTier, ModelCard, models_for
 from ._clock import VirtualClock
 from ._emulator import GroqEmulator
@@ -19,6 +20,8 @@ from ._replies import ErrorReply, ExecutedToolReply, Reply, ToolCallReply, Usage
 
 __all__ = (
     'DEFAULT_MODELS',
+    'BatchAPI',
+    'BatchTiming',
     'ErrorReply',
     'ExecutedToolReply',
     'GroqEmulator',

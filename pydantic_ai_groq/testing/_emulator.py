@@ -32,6 +32,7 @@ from ._asgi import (
     send_part,
     unauthorized,
 )
+from ._batches import BatchAPI
 from ._catalogue import KeyTier, ModelCard, model_json, models_for
 from ._limits import Counters, RateLimitWindows, Refusal, WindowLimiter
 from ._policy import default_policy
@@ -145,6 +146,8 @@ class GroqEmulator:
         self._windows = None if rate_limits is None else WindowLimiter(rate_limits, clock)
         # `serve()` runs the app on another thread while tests push replies and read requests.
         self._lock = threading.Lock()
+        self.batches = BatchAPI(self, clock)
+        """The files and batches endpoints (Groq's Batch API), their timing, faults and request log."""
 
     def push(self, *replies: Reply | ErrorReply) -> None:
         """Append replies to the script.
@@ -240,6 +243,10 @@ class GroqEmulator:
             with self._lock:
                 self.model_requests.append(path)
             await respond(send, self._models_response(method, path, headers))
+        elif self.batches.handles(path):
+            authorized = self._authorized(headers)
+            response = await self.batches.handle(method, path, headers, body) if authorized else unauthorized()
+            await respond(send, response)
         else:
             message = (
                 f'Unknown request URL: {method} {path}. '
