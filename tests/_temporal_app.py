@@ -1,0 +1,151 @@
+"""Agents and workflows of the Temporal tests: imported by the tests, by worker subprocesses and by the sandbox.
+
+The model sends to the emulator at `$TEMPORAL_TEST_GROQ_URL`; tools record each call they run as a line
+in the file named by the deps, so tests count side effects across processes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from pydantic_ai_groq import Agent, ModelRetry, RunContext
+from pydantic_ai_groq.durable.temporal import TemporalAgent
+from pydantic_ai_groq.messages import ModelMessage, ToolReturn, ToolReturnPart
+from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.toolsets import FunctionToolset
+from pydantic_ai_groq.usage import RunUsage
+
+TASK_QUEUE = 'agents'
+
+
+@dataclass
+class Deps:
+    """Where the tools record their calls, and a file whose absence makes `crash_once` kill its worker."""
+
+    record_path: str
+    crash_marker: str = ''
+
+
+@dataclass
+class Outcome:
+    """What a test workflow returns: the output, the run's usage and its messages' kinds."""
+
+    output: str
+    usage: RunUsage
+    tool_returns: list[object] = field(default_factory=list[object])
+
+
+def _record(ctx: RunContext[Deps], line: str) -> None:
+    with open(ctx.deps.record_path, 'a') as f:
+        f.write(f'{line}\n')
+
+
+def _model() -> GroqModel:
+    # SDK retries on: the activity must turn them off (a 5xx is retried by Temporal, not also by the SDK).
+    return GroqModel(
+        'llama-3.3-70b-versatile', api_key='test-key', base_url=os.environ['TEMPORAL_TEST_GROQ_URL'], max_retries=3
+    )
+
+
+agent = Agent(_model(), name='support', deps_type=Deps)
+
+
+@agent.tool
+async def charge(ctx: RunContext[Deps], amount: int) -> str:
+    """Charge the customer's card."""
+    _record(ctx, f'charge {amount}')
+    return f'charged {amount}'
+
+
+@agent.tool
+def lookup(ctx: RunContext[Deps], order: str) -> str:
+    """Look an order up (a sync tool: runs in a thread, which only an activity may start)."""
+    _record(ctx, f'lookup {order} {threading.current_thread() is threading.main_thread()}')
+    return f'order {order}: shipped'
+
+
+@agent.tool
+async def crash_once(ctx: RunContext[Deps]) -> str:
+    """Kill this worker process the first time (no marker file yet), succeed the next."""
+    _record(ctx, 'crash_once')
+    if not os.path.exists(ctx.deps.crash_marker):
+        with open(ctx.deps.crash_marker, 'w') as f:
+            f.write('killed')
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 'survived'
+
+
+@agent.tool_plain
+def big(size: int) -> str:
+    """Return `size` characters."""
+    return 'x' * size
+
+
+temporal_agent = TemporalAgent(
+    agent,
+    # A killed worker's tool call is retried on another worker once its heartbeats stop for this long.
+    tool_activity_config={'crash_once': {'heartbeat_timeout': timedelta(seconds=2)}},
+    model_activity_config={
+        'retry_policy': RetryPolicy(maximum_attempts=3, initial_interval=timedelta(milliseconds=10))
+    },
+)
+
+
+# A named toolset used through `.prefixed()`: listed and called by activities, its arguments validated on the worker.
+catalog = FunctionToolset[None](name='catalog')
+
+
+@catalog.tool_plain
+def price(item: str, quantity: int) -> ToolReturn:
+    """The price of `quantity` of `item`."""
+    if item != 'tea':
+        raise ModelRetry(f'No item {item!r}; we sell tea.')
+    return ToolReturn(quantity * 3, content='Prices include tax.', metadata={'currency': 'EUR'})
+
+
+shop_agent = Agent(_model(), name='shop', toolsets=[catalog.prefixed('shop')], retries=2)
+temporal_shop_agent = TemporalAgent(
+    shop_agent,
+    activity_config={'retry_policy': RetryPolicy(maximum_attempts=2, initial_interval=timedelta(milliseconds=10))},
+)
+
+
+@workflow.defn
+class ShopWorkflow:
+    """Runs the `shop` agent on a prompt; returns the output and the tool returns."""
+
+    @workflow.run
+    async def run(self, prompt: str) -> Outcome:
+        result = await temporal_shop_agent.run(prompt)
+        return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))
+
+
+@workflow.defn
+class BadDepsWorkflow:
+    """Runs the `support` agent with deps that cannot cross into an activity."""
+
+    @workflow.run
+    async def run(self) -> str:
+        result = await temporal_agent.run('hi', deps=Deps(record_path=object()))  # type: ignore[arg-type]
+        return result.output
+
+
+def _tool_returns(messages: list[ModelMessage]) -> list[object]:
+    return [part.content for message in messages for part in message.parts if isinstance(part, ToolReturnPart)]
+
+
+@workflow.defn
+class SupportWorkflow:
+    """Runs the `support` agent on a prompt."""
+
+    @workflow.run
+    async def run(self, prompt: str, deps: Deps) -> Outcome:
+        result = await temporal_agent.run(prompt, deps=deps)
+        return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))
