@@ -27,6 +27,12 @@ from .exceptions import (
     AgentGroqError as AgentGroqError,
 )
 from .exceptions import (
+    ApprovalRequired as ApprovalRequired,
+)
+from .exceptions import (
+    CallDeferred as CallDeferred,
+)
+from .exceptions import (
     ModelAPIError as ModelAPIError,
 )
 from .exceptions import (
@@ -177,10 +183,22 @@ from .result import (
     AgentRunResultEvent as AgentRunResultEvent,
 )
 from .result import (
+    InterimTextEnd as InterimTextEnd,
+)
+from .result import (
     StreamedRunResult as StreamedRunResult,
+)
+from .result import (
+    StreamedRunResultSync as StreamedRunResultSync,
 )
 from .settings import (
     ModelSettings as ModelSettings,
+)
+from .tools import (
+    DeferredToolRequests as DeferredToolRequests,
+)
+from .tools import (
+    DeferredToolResults as DeferredToolResults,
 )
 from .tools import (
     RunContext as RunContext,
@@ -189,7 +207,13 @@ from .tools import (
     Tool as Tool,
 )
 from .tools import (
+    ToolApproved as ToolApproved,
+)
+from .tools import (
     ToolDefinition as ToolDefinition,
+)
+from .tools import (
+    ToolDenied as ToolDenied,
 )
 from .toolsets import (
     AbstractToolset as AbstractToolset,
@@ -240,10 +264,14 @@ __all__ = (
     'AgentGroqError',
     'AgentRunResult',
     'AgentRunResultEvent',
+    'ApprovalRequired',
     'AudioUrl',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'CallDeferred',
+    'DeferredToolRequests',
+    'DeferredToolResults',
     'DocumentUrl',
     'EndStrategy',
     'FallbackModel',
@@ -256,6 +284,7 @@ __all__ = (
     'ImageUrl',
     'InstrumentationSettings',
     'InstrumentedModel',
+    'InterimTextEnd',
     'Model',
     'ModelAPIError',
     'ModelHTTPError',
@@ -281,6 +310,7 @@ __all__ = (
     'RunUsage',
     'StreamedResponse',
     'StreamedRunResult',
+    'StreamedRunResultSync',
     'StructuredDict',
     'SystemPromptPart',
     'TextOutput',
@@ -289,9 +319,11 @@ __all__ = (
     'ThinkingPart',
     'ThinkingPartDelta',
     'Tool',
+    'ToolApproved',
     'ToolCallPart',
     'ToolCallPartDelta',
     'ToolDefinition',
+    'ToolDenied',
     'ToolOutput',
     'ToolReturn',
     'ToolReturnPart',

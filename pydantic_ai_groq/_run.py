@@ -14,9 +14,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._deferred import DeferredSteps
 from ._output import OutputSchema
 from ._run_context import AgentDepsT, RunContext, call_user_function
-from ._tool_calls import EndStrategy, ToolCallSteps, ToolEvent
+from ._tool_calls import EndStrategy, ToolEvent
 from .exceptions import UnexpectedModelBehavior, UserError
 from .history_processors import HistoryProcessor, process_history
 from .messages import (
@@ -35,8 +36,9 @@ from .messages import (
     UserContent,
     UserPromptPart,
 )
-from .models import Model, ModelRequestParameters
+from .models import Model, ModelRequestParameters, StreamedResponse
 from .settings import ModelSettings
+from .tools import DeferredToolResults
 from .toolsets import AbstractToolset
 from .usage import RunUsage, UsageLimits
 
@@ -107,7 +109,7 @@ def _own_messages(message_history: Sequence[ModelMessage] | None) -> list[ModelM
     return messages
 
 
-class AgentRun(ToolCallSteps[AgentDepsT]):
+class AgentRun(DeferredSteps[AgentDepsT]):
     """The state of one run and the loop that advances it."""
 
     def __init__(
@@ -132,6 +134,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         instrumentation: InstrumentationSettings | None = None,
         agent_name: str | None = None,
         history_processors: Sequence[HistoryProcessor] = (),
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> None:
         self.messages: list[ModelMessage] = _own_messages(message_history)
         self.new_message_index = len(self.messages)
@@ -140,6 +143,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self.model = model
         self.output_schema = output_schema
         self.output = None
+        self.streamed: StreamedResponse | None = None  # the response streaming now, or last streamed
         self._user_prompt = user_prompt
         self._toolset = toolset
         self._settings = model_settings
@@ -156,6 +160,9 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self._tool_failures: dict[str, int] = {}
         self._response_tool_failures = {}
         self._response_tool_successes: set[str] = set()
+        self._deferred_results = deferred_tool_results
+        self._approved_ids: set[str] = set()
+        self._deferred_calls = []
         self._output_failures = 0
         self._output_failure_step = 0
         # Where only the instructions carry the output schema, retry prompts repeat it.
@@ -177,7 +184,12 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
 
     async def _events(self, model: Model, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
         async with self._toolset:
-            await self._start()
+            resumed: list[ModelRequestPart] = []  # the answers to the calls a resumed history waits on
+            async for event in self._resume(resumed):
+                yield event
+            if self.output is not None:
+                return  # an approved call was deferred again
+            await self._start(resumed)
             settings, params = self._settings, self._params
             while True:
                 self._limits.check_before_request(self.usage)
@@ -189,6 +201,7 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                     sent = await process_history(self._history_processors, self.ctx, self.messages)
                 if stream:
                     async with model.request_stream(sent, settings, params) as streamed:
+                        self.streamed = streamed
                         try:
                             async for event in streamed:
                                 yield event
@@ -212,6 +225,9 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                 parts: list[ModelRequestPart] = []
                 async for event in self._handle_response(response, parts):
                     yield event
+                if self._deferred_calls and self.output is None:
+                    self._end_deferred(parts)
+                    return
                 if not params.tool_called and response.tool_calls:
                     params = dataclasses.replace(params, tool_called=True)  # a forcing `tool_choice` has been met
                 if self.output is not None:
@@ -242,13 +258,18 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                 raise UserError(
                     f'Tool name {name!r} of {tool.toolset.label} is also an output tool; tool names must be unique.'
                 )
+            if tool.requires_approval is not False and not self.output_schema.allow_deferred:
+                raise UserError(
+                    f'Tool {name!r} requires approval, so a run may end with DeferredToolRequests, which the output '
+                    'type cannot hold: declare it, e.g. output_type=[str, DeferredToolRequests].'
+                )
         self._tools = tools
         return dataclasses.replace(params, function_tools=[tool.tool_def for tool in tools.values()])
 
-    async def _start(self) -> None:
+    async def _start(self, resumed: list[ModelRequestPart]) -> None:
         self._tools = {}  # none offered yet: the first step asks the toolsets
         instructions = await self._render(self._instructions)
-        if self._user_prompt is None:
+        if self._user_prompt is None and not resumed:
             last = self.messages[-1] if self.messages else None
             if not isinstance(last, ModelRequest):
                 raise UserError(
@@ -257,11 +278,12 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
             self.messages[-1] = ModelRequest(last.parts, instructions=instructions)
             self.new_message_index -= 1
             return
-        parts: list[ModelRequestPart] = []
+        parts: list[ModelRequestPart] = list(resumed)
         if not self.messages:
             for prompt in self._system_prompts:
                 parts.append(SystemPromptPart(await self._render_one(prompt)))
-        parts.append(UserPromptPart(self._user_prompt))
+        if self._user_prompt is not None:
+            parts.append(UserPromptPart(self._user_prompt))
         self.messages.append(ModelRequest(parts, instructions=instructions))
 
     async def _render(self, items: Sequence[str | SystemPromptFunc]) -> str | None:

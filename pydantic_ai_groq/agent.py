@@ -19,9 +19,9 @@ from .history_processors import HistoryProcessor
 from .messages import ModelMessage, UserContent
 from .models import Model, ModelRequestParameters, check_model_string, infer_model
 from .output import OutputDataT, OutputSpec
-from .result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result
+from .result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result, sync_stream
 from .settings import ModelSettings, merge_model_settings
-from .tools import AgentDepsT, PrepareTools, RunContext, Tool, ToolOptions
+from .tools import AgentDepsT, DeferredToolResults, PrepareTools, RunContext, Tool, ToolOptions
 from .toolsets import AbstractToolset, CombinedToolset, FunctionToolset
 from .usage import UsageLimits
 
@@ -340,6 +340,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits | None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentRun[AgentDepsT]:
         overrides = self._overrides.get()
         chosen = overrides.model or model or self._model
@@ -387,6 +388,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             instrumentation=default_instrumentation() if self._instrument is None else self._instrument or None,
             agent_name=self.name,
             history_processors=self._history_processors,
+            deferred_tool_results=deferred_tool_results,
         )
 
     async def run(
@@ -399,6 +401,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """Run the loop to the end and return the result.
 
@@ -411,13 +414,16 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             model_settings: Settings for this run, over the agent's.
             usage_limits: Limits for this run instead of the agent's.
             toolsets: More toolsets for this run, beside the agent's.
+            deferred_tool_results: Decisions and results for the calls `message_history` waits on.
 
         Raises:
             UnexpectedModelBehavior: When retries run out or the output is cut off.
             UsageLimitExceeded: When a usage limit would be exceeded.
             ModelHTTPError: When Groq answers with an error.
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
+        agent_run = self._prepare_run(
+            user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets, deferred_tool_results
+        )
         async for _ in agent_run.events(stream=False):
             pass
         return finished_result(agent_run)
@@ -432,6 +438,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """`run` for scripts and threads: runs on the process's one sync event loop and returns the result.
 
@@ -448,6 +455,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
                 model_settings=model_settings,
                 usage_limits=usage_limits,
                 toolsets=toolsets,
+                deferred_tool_results=deferred_tool_results,
             )
 
         from ._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
@@ -465,18 +473,23 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AsyncGenerator[StreamedRunResult[OutputDataT]]:
         """Run with every model response streamed; yields a `StreamedRunResult`.
 
         Tool-call steps run as usual; read the answer with `stream_text()`, `stream_output()`
         or `get_output()`. Leaving the block early closes the HTTP stream.
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
+        agent_run = self._prepare_run(
+            user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets, deferred_tool_results
+        )
         events = agent_run.events(stream=True)
         try:
             yield StreamedRunResult[OutputDataT](agent_run, events)
         finally:
             await events.aclose()
+
+    run_stream_sync = sync_stream(run_stream)  # run_stream's arguments, for scripts: see StreamedRunResultSync
 
     def run_stream_events(
         self,
@@ -488,11 +501,14 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentEventStream[OutputDataT]:
         """Every event of a streamed run, in order, then an `AgentRunResultEvent` with the result.
 
         Use `async with agent.run_stream_events(...) as events: async for event in events: ...`
         (or iterate it directly and read it to the end).
         """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
+        agent_run = self._prepare_run(
+            user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets, deferred_tool_results
+        )
         return AgentEventStream(agent_run)

@@ -15,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
+from ..exceptions import ApprovalRequired, CallDeferred
 from ..messages import ModelResponse, ToolCallPart, ToolReturn
 from ..models import Model
 from . import InstrumentationSettings, InstrumentedModel
@@ -106,6 +107,11 @@ class RunTelemetry:
             # Current while the tool runs (no yield in between), so spans the tool makes nest under it.
             with trace.use_span(span, record_exception=False, set_status_on_exception=False):
                 result = await execution
+        except (ApprovalRequired, CallDeferred) as e:  # not a failure: the call waits for a person or elsewhere
+            span.set_attribute(
+                'pydantic_ai_groq.tool.deferred', 'approval' if isinstance(e, ApprovalRequired) else 'external'
+            )
+            raise
         except Exception as e:  # ModelRetry and invalid arguments too: each retry is a failed span, then a new one
             record_error(span, e, include_content=self._settings.include_content)
             raise

@@ -23,6 +23,7 @@ from pydantic_ai_groq import (
     PromptedOutput,
     RunContext,
     StreamedRunResult,
+    StreamedRunResultSync,
     StructuredDict,
     TextOutput,
     Tool,
@@ -124,6 +125,14 @@ async def run_results(agent: Agent[Deps, City], deps: Deps) -> None:
             assert_type(text, str)
         assert_type(await streamed.get_output(), City)
         assert_type(streamed.result().output, City)
+    with agent.run_stream_sync('q', deps=deps) as streamed_sync:
+        assert_type(streamed_sync, StreamedRunResultSync[City])
+        for partial in streamed_sync.stream_output():
+            assert_type(partial, City)
+        for response, is_last in streamed_sync.stream_responses():
+            assert_type(response, ModelResponse)
+            assert_type(is_last, bool)
+        assert_type(streamed_sync.get_output(), City)
     async with agent.run_stream_events('q', deps=deps) as events:
         async for event in events:
             if isinstance(event, AgentRunResultEvent):
