@@ -15,7 +15,14 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-from pydantic_ai_groq import Agent, ModelRetry, RunContext
+from pydantic_ai_groq import (
+    Agent,
+    CallDeferred,
+    DeferredToolRequests,
+    DeferredToolResults,
+    ModelRetry,
+    RunContext,
+)
 from pydantic_ai_groq.durable.temporal import TemporalAgent
 from pydantic_ai_groq.messages import ModelMessage, ToolReturn, ToolReturnPart
 from pydantic_ai_groq.models.groq import GroqModel
@@ -148,4 +155,53 @@ class SupportWorkflow:
     @workflow.run
     async def run(self, prompt: str, deps: Deps) -> Outcome:
         result = await temporal_agent.run(prompt, deps=deps)
+        return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))
+
+
+approval_agent = Agent(_model(), name='approver', deps_type=Deps, output_type=[str, DeferredToolRequests])
+
+
+@approval_agent.tool(requires_approval=True)
+async def refund(ctx: RunContext[Deps], amount: int) -> str:
+    """Refund the customer: a person approves first (decided in workflow code, before any activity)."""
+    _record(ctx, f'refund {amount} approved={ctx.tool_call_approved}')
+    return f'refunded {amount}'
+
+
+@approval_agent.tool
+async def escalate(ctx: RunContext[Deps], team: str) -> str:
+    """Hand the ticket to a team: its answer comes from elsewhere (raised inside the activity)."""
+    _record(ctx, f'escalate {team}')
+    raise CallDeferred({'team': team})
+
+
+temporal_approval_agent = TemporalAgent(approval_agent)
+
+
+@workflow.defn
+class ApprovalWorkflow:
+    """Runs the `approver` agent; a run that ends waiting for people waits for the `decide` signal, then resumes."""
+
+    def __init__(self) -> None:
+        self._waiting: DeferredToolRequests | None = None
+        self._decisions: DeferredToolResults | None = None
+
+    @workflow.signal
+    def decide(self, decisions: DeferredToolResults) -> None:
+        self._decisions = decisions
+
+    @workflow.query
+    def waiting(self) -> DeferredToolRequests | None:
+        return self._waiting
+
+    @workflow.run
+    async def run(self, prompt: str, deps: Deps) -> Outcome:
+        result = await temporal_approval_agent.run(prompt, deps=deps)
+        while isinstance(result.output, DeferredToolRequests):
+            self._waiting = result.output
+            await workflow.wait_condition(lambda: self._decisions is not None)
+            decisions, self._decisions, self._waiting = self._decisions, None, None
+            result = await temporal_approval_agent.run(
+                message_history=result.all_messages(), deps=deps, deferred_tool_results=decisions
+            )
         return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))

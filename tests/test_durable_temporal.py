@@ -29,7 +29,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from pydantic_ai_groq import Agent, UserError
+from pydantic_ai_groq import Agent, DeferredToolRequests, DeferredToolResults, Tool, UserError
 from pydantic_ai_groq.durable.temporal import AgentPlugin, PydanticAIGroqPlugin, TemporalAgent
 from pydantic_ai_groq.durable.temporal._agent import check_deps
 from pydantic_ai_groq.durable.temporal._toolset import CarriedContext, ToolCallInput, ToolCallResult
@@ -89,7 +89,7 @@ async def temporal(served_emulator: tuple[GroqEmulator, str]) -> AsyncIterator[T
             client,
             task_queue='agents',
             workflows=[app.SupportWorkflow, app.ShopWorkflow, app.BadDepsWorkflow],
-            plugins=[AgentPlugin(app.temporal_agent, app.temporal_shop_agent)],
+            plugins=[AgentPlugin(app.temporal_agent, app.temporal_shop_agent, app.temporal_approval_agent)],
         )
         async with worker:
             yield Temporal(env, client, emulator, app)
@@ -251,6 +251,70 @@ async def test_worker_killed_inside_a_tool_activity_resumes_on_another(temporal:
     assert outcome.usage == plain.usage()
 
 
+async def test_approval_waits_for_a_signal_and_resumes_from_history(temporal: Temporal, tmp_path: Path):
+    """The run stops at a call needing approval and one deferred from inside its activity; the workflow waits
+    for a signal with no worker running, and a new worker resumes it from the stored history."""
+    app = temporal.app
+    calls = tmp_path / 'calls'
+    before = len(temporal.emulator.requests)
+    temporal.emulator.push(
+        Reply(
+            tool_calls=[
+                ToolCallReply('refund', {'amount': 50}, id='call_refund'),
+                ToolCallReply('escalate', {'team': 'billing'}, id='call_escalate'),
+            ]
+        ),
+        Reply(text='Refunded 50; billing has it.'),
+    )
+    task_queue = f'approval-{uuid.uuid4()}'
+    first = Worker(
+        temporal.client,
+        task_queue=task_queue,
+        workflows=[app.ApprovalWorkflow],
+        plugins=[AgentPlugin(app.temporal_approval_agent)],
+    )
+    async with first:
+        handle = await temporal.client.start_workflow(
+            app.ApprovalWorkflow.run,
+            args=['refund 50', app.Deps(str(calls))],
+            id=f'approval-{uuid.uuid4()}',
+            task_queue=task_queue,
+        )
+        waiting = await _until_waiting(handle, app.ApprovalWorkflow.waiting)
+    assert [c.tool_call_id for c in waiting.approvals] == ['call_refund']
+    assert [c.tool_call_id for c in waiting.calls] == ['call_escalate']
+    assert waiting.metadata == {'call_escalate': {'team': 'billing'}}
+    assert _records(calls) == ['escalate billing']  # the refund waits: it was not run
+    assert len(temporal.emulator.requests) - before == 1
+    # Decided while no worker runs: the signal is stored in the workflow's history.
+    await handle.signal(
+        app.ApprovalWorkflow.decide,
+        DeferredToolResults(approvals={'call_refund': True}, calls={'call_escalate': 'billing took it'}),
+    )
+    second = Worker(
+        temporal.client,
+        task_queue=task_queue,
+        workflows=[app.ApprovalWorkflow],
+        plugins=[AgentPlugin(app.temporal_approval_agent)],
+    )
+    async with second:
+        outcome = await handle.result()
+    assert outcome.output == 'Refunded 50; billing has it.'
+    assert outcome.tool_returns == ['refunded 50', 'billing took it']
+    assert _records(calls) == ['escalate billing', 'refund 50 approved=True']
+    requests = temporal.emulator.requests[before:]
+    assert len(requests) == 2  # the first request was not sent again on resume
+    assert [m['role'] for m in requests[1]['messages']] == ['user', 'assistant', 'tool', 'tool']
+
+
+async def _until_waiting(handle: Any, query: Any) -> DeferredToolRequests:
+    while True:  # the query answers at once; the loop only waits for the run's first round to end
+        waiting = await handle.query(query)
+        if waiting is not None:
+            return waiting
+        await asyncio.sleep(0.05)
+
+
 async def _start_worker(address: str, task_queue: str, log: Path) -> asyncio.subprocess.Process:
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(TESTS), os.environ.get('PYTHONPATH', '')])}
     with log.open('w') as out:
@@ -387,3 +451,27 @@ async def test_the_package_imports_no_temporalio():
     process = await asyncio.create_subprocess_exec(sys.executable, '-c', code, stdout=asyncio.subprocess.PIPE)
     stdout, _ = await process.communicate()
     assert stdout.decode().splitlines() == ['[]']
+
+
+async def test_tool_lists_from_activities_carry_approval_but_not_predicates(served_emulator: tuple[GroqEmulator, str]):
+    model = GroqModel('llama-3.3-70b-versatile', api_key='k', base_url=served_emulator[1])
+
+    def pay(amount: int) -> int:
+        return amount
+
+    approved = FunctionToolset[None]([Tool(pay, requires_approval=True)], name='pay')
+    agent = TemporalAgent(Agent(model, name='lists', toolsets=[approved.prefixed('p')]))
+    tools = await ActivityEnvironment().run(
+        _activity(agent, '__toolset__pay__get_tools'), CarriedContext(None, RunUsage(), None, 1)
+    )
+    assert [(t.tool_def.name, t.requires_approval) for t in tools] == [('p_pay', True)]
+
+    predicate = FunctionToolset[None]([Tool(pay, requires_approval=lambda ctx, args: args['amount'] > 10)], name='pay')
+    agent = TemporalAgent(Agent(model, name='predicate', toolsets=[predicate.filtered(lambda ctx, tool: True)]))
+    with pytest.raises(
+        ApplicationError, match=r"Tool 'pay' of FilteredToolset\(FunctionToolset\) has a requires_approval predicate"
+    ) as exc_info:
+        await ActivityEnvironment().run(
+            _activity(agent, '__toolset__pay__get_tools'), CarriedContext(None, RunUsage(), None, 1)
+        )
+    assert exc_info.value.non_retryable

@@ -17,7 +17,7 @@ from ...models import Model, infer_model
 from ...output import OutputDataT
 from ...result import AgentRunResult
 from ...settings import ModelSettings
-from ...tools import AgentDepsT, RunContext
+from ...tools import AgentDepsT, DeferredToolResults, RunContext
 from ...toolsets import AbstractToolset, CombinedToolset
 from ...toolsets._wrappers import WrapperToolset
 from ...usage import UsageLimits
@@ -134,6 +134,7 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
         deps: AgentDepsT | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """Run the agent: in a workflow, its requests and tool calls as activities; elsewhere, as `Agent.run`.
 
@@ -144,6 +145,8 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
                 since they cross into each tool activity; loaded there as the agent's `deps_type`.
             model_settings: Settings for this run, over the agent's.
             usage_limits: Limits for this run instead of the agent's.
+            deferred_tool_results: Decisions and results for the calls `message_history` waits on (a run
+                that ended with `DeferredToolRequests`, resumed e.g. when a signal brings the approvals).
 
         Raises:
             UserError: `deps` cannot be serialised (naming the field that cannot).
@@ -162,6 +165,7 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
                 deps=deps,
                 model_settings=model_settings,
                 usage_limits=usage_limits,
+                deferred_tool_results=deferred_tool_results,
             )
         finally:
             if token is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 import pydantic_core
@@ -14,7 +14,7 @@ from typing_extensions import Self
 
 from ..._run_context import RunContext
 from ..._tool_calls import _sendable  # pyright: ignore[reportPrivateUsage]
-from ...exceptions import ModelRetry, UserError
+from ...exceptions import ApprovalRequired, CallDeferred, ModelRetry, UserError
 from ...messages import ToolReturn, UserContent
 from ...models import Model
 from ...tools import ToolDefinition
@@ -42,13 +42,22 @@ class CarriedContext:
     max_retries: int = 0
     tool_name: str | None = None
     tool_call_id: str | None = None
+    tool_call_approved: bool = False
 
     @classmethod
     def of(cls, ctx: RunContext[Any]) -> CarriedContext:
         """What crosses of a context."""
         prompt = ctx.prompt if isinstance(ctx.prompt, str) else None
         return cls(
-            ctx.deps, ctx.usage, prompt, ctx.run_step, ctx.retry, ctx.max_retries, ctx.tool_name, ctx.tool_call_id
+            ctx.deps,
+            ctx.usage,
+            prompt,
+            ctx.run_step,
+            ctx.retry,
+            ctx.max_retries,
+            ctx.tool_name,
+            ctx.tool_call_id,
+            ctx.tool_call_approved,
         )
 
     def run_context(self, deps: Any, model: Model) -> RunContext[Any]:
@@ -64,6 +73,7 @@ class CarriedContext:
             self.tool_name,
             self.tool_call_id,
             self.run_step,
+            self.tool_call_approved,
         )
 
 
@@ -75,6 +85,7 @@ class ToolInfo:
     max_retries: int | None
     sequential: bool
     timeout: float | None
+    requires_approval: bool = False
 
 
 @dataclass
@@ -88,11 +99,12 @@ class ToolCallInput:
 
 @dataclass
 class ToolCallResult:
-    """What a tool call gave: a value (or a `ToolReturn`'s parts), or a retry prompt for the model."""
+    """What a tool call gave: a value (or a `ToolReturn`'s parts), a retry prompt for the model, or a deferral."""
 
     value: Any = None
     retry: str | None = None
     invalid_args: list[dict[str, Any]] | None = None
+    deferred: Literal['approval', 'external'] | None = None
     tool_return: bool = False
     content: str | list[UserContent] | None = None
     metadata: Any = None
@@ -103,6 +115,8 @@ class ToolCallResult:
             raise ModelRetry(self.retry)
         if self.invalid_args is not None:
             raise _validation_error(self.invalid_args)
+        if self.deferred is not None:
+            raise (ApprovalRequired if self.deferred == 'approval' else CallDeferred)(self.metadata)
         if self.tool_return:
             return ToolReturn(self.value, content=self.content, metadata=self.metadata)
         return self.value
@@ -147,7 +161,13 @@ class TemporalToolset(WrapperToolset[Any]):
         )
         return {
             info.tool_def.name: ToolsetTool(
-                self, info.tool_def, info.max_retries, _ANY_ARGS, info.sequential, info.timeout
+                self,
+                info.tool_def,
+                info.max_retries,
+                _ANY_ARGS,
+                info.sequential,
+                info.timeout,
+                requires_approval=info.requires_approval,
             )
             for info in infos
         }
@@ -177,7 +197,7 @@ def toolset_activities(
         with activity_errors():
             async with toolset:
                 tools = await heartbeating(toolset.get_tools(load_context(carried)))
-            return [ToolInfo(t.tool_def, t.max_retries, t.sequential, t.timeout) for t in tools.values()]
+            return [_tool_info(toolset, tool) for tool in tools.values()]
 
     @activity.defn(name=f'{prefix}__call_tool')
     async def call_tool(call: ToolCallInput) -> ToolCallResult:
@@ -202,6 +222,9 @@ async def _call(toolset: AbstractToolset[Any], call: ToolCallInput, ctx: RunCont
         value = _sendable(call.name, await toolset.call_tool(call.name, args, ctx, tool))
     except ModelRetry as e:
         return ToolCallResult(retry=e.message)
+    except (ApprovalRequired, CallDeferred) as e:
+        kind = 'approval' if isinstance(e, ApprovalRequired) else 'external'
+        return ToolCallResult(deferred=kind, metadata=e.metadata)
     except pydantic.ValidationError as e:
         errors = e.errors(include_url=False, include_context=False)
         return ToolCallResult(invalid_args=pydantic_core.to_jsonable_python(errors, fallback=str))
@@ -209,6 +232,17 @@ async def _call(toolset: AbstractToolset[Any], call: ToolCallInput, ctx: RunCont
         content = value.content if value.content is None or isinstance(value.content, str) else list(value.content)
         return ToolCallResult(value.return_value, tool_return=True, content=content, metadata=value.metadata)
     return ToolCallResult(value)
+
+
+def _tool_info(toolset: AbstractToolset[Any], tool: ToolsetTool[Any]) -> ToolInfo:
+    rule = tool.requires_approval
+    if not isinstance(rule, bool):
+        raise UserError(
+            f'Tool {tool.tool_def.name!r} of {toolset.label} has a requires_approval predicate, which cannot cross '
+            'from the activity that lists the tools to the workflow: use requires_approval=True, or raise '
+            'ApprovalRequired in the tool.'
+        )
+    return ToolInfo(tool.tool_def, tool.max_retries, tool.sequential, tool.timeout, rule)
 
 
 def _validation_error(errors: list[dict[str, Any]]) -> pydantic.ValidationError:
