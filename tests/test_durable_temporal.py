@@ -117,6 +117,22 @@ async def test_parallel_and_sync_tools_run_as_activities(temporal: Temporal, tmp
     assert [m['role'] for m in requests[1]['messages']] == ['user', 'assistant', 'tool', 'tool']
 
 
+async def test_parallel_tools_in_a_fresh_worker_process(temporal: Temporal):
+    """Two tool calls run concurrently under the sandbox in a process where only the plugin imports anyio's backend
+    (fails, rather than hangs, without the plugin's early import: RestrictedWorkflowAccessError on threading)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(TESTS / '_temporal_parallel.py'),
+        temporal.address,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, 'PYTHONPATH': os.pathsep.join([str(TESTS), os.environ.get('PYTHONPATH', '')])},
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    assert stdout.decode().splitlines()[-2:] == ['backend imported before the plugin: False', 'one two done']
+
+
 async def test_usage_equals_a_plain_run(temporal: Temporal, tmp_path: Path):
     app = temporal.app
     script = [Reply(tool_calls=[ToolCallReply('charge', {'amount': 1})]), Reply(text='ok')]
@@ -132,11 +148,24 @@ async def test_5xx_is_retried_by_temporal_not_by_the_sdk(temporal: Temporal, tmp
     app = temporal.app
     before = len(temporal.emulator.requests)
     temporal.emulator.push(ErrorReply(503), Reply(text='recovered'))
-    outcome = await temporal.execute(app.SupportWorkflow.run, 'hi', app.Deps(str(tmp_path / 'c')))
+    handle = await temporal.client.start_workflow(
+        app.SupportWorkflow.run,
+        args=['hi', app.Deps(str(tmp_path / 'c'))],
+        id=f'test-{uuid.uuid4()}',
+        task_queue='agents',
+    )
+    outcome = await handle.result()
     assert outcome.output == 'recovered'
-    # One failed attempt and one retry by Temporal: the model's SDK retries (max_retries=3) are off in activities.
     assert len(temporal.emulator.requests) - before == 2
     assert outcome.usage.requests == 1
+    # The second request was Temporal's second attempt: the model's SDK retries (max_retries=3) are off in activities.
+    history = await handle.fetch_history()
+    attempts = [
+        event.activity_task_started_event_attributes.attempt
+        for event in history.events
+        if event.HasField('activity_task_started_event_attributes')
+    ]
+    assert attempts == [2]
 
 
 async def test_4xx_fails_the_workflow_without_retries(temporal: Temporal, tmp_path: Path):
