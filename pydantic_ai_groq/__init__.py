@@ -191,6 +191,21 @@ from .result import (
 from .result import (
     StreamedRunResultSync as StreamedRunResultSync,
 )
+from .run import (
+    AgentRun as AgentRun,
+)
+from .run import (
+    CallToolsNode as CallToolsNode,
+)
+from .run import (
+    End as End,
+)
+from .run import (
+    ModelRequestNode as ModelRequestNode,
+)
+from .run import (
+    UserPromptNode as UserPromptNode,
+)
 from .settings import (
     ModelSettings as ModelSettings,
 )
@@ -262,6 +277,7 @@ __all__ = (
     'Agent',
     'AgentEventStream',
     'AgentGroqError',
+    'AgentRun',
     'AgentRunResult',
     'AgentRunResultEvent',
     'ApprovalRequired',
@@ -270,9 +286,11 @@ __all__ = (
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
     'CallDeferred',
+    'CallToolsNode',
     'DeferredToolRequests',
     'DeferredToolResults',
     'DocumentUrl',
+    'End',
     'EndStrategy',
     'FallbackModel',
     'FinalResultEvent',
@@ -291,6 +309,7 @@ __all__ = (
     'ModelMessage',
     'ModelMessagesTypeAdapter',
     'ModelRequest',
+    'ModelRequestNode',
     'ModelRequestParameters',
     'ModelResponse',
     'ModelRetry',
@@ -331,6 +350,7 @@ __all__ = (
     'UsageLimitExceeded',
     'UsageLimits',
     'UserError',
+    'UserPromptNode',
     'UserPromptPart',
     'VideoUrl',
     'capture_run_messages',

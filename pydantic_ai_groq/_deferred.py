@@ -125,7 +125,12 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
     _deferred_results: DeferredToolResults | None
     _toolset: AbstractToolset[Any]
 
-    def _end_deferred(self, parts: list[ModelRequestPart]) -> None:
+    def _start_deferred(self, results: DeferredToolResults | None) -> None:
+        self._deferred_results = results
+        self._approved_ids: set[str] = set()
+        self._deferred_calls = []
+
+    def _end_deferred(self, parts: list[ModelRequestPart]) -> DeferredToolRequests:
         """Make the run's output the calls that wait, keeping the other calls' answers in the history."""
         requests = DeferredToolRequests()
         for deferred in self._deferred_calls:
@@ -135,6 +140,7 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
         if parts:
             self.messages.append(ModelRequest(parts))
         self.output = _Output(requests, None, None)
+        return requests
 
     async def _resume(self, resumed: list[ModelRequestPart]) -> AsyncIterator[ToolEvent]:
         """Answer the calls a resumed history waits on, into `resumed` (before any request).
@@ -188,7 +194,7 @@ class DeferredSteps(ToolCallSteps[AgentDepsT]):
             yield FunctionToolCallEvent(call)
         for call, answer in zip(to_run, await self._run_approved(to_run), strict=True):
             if isinstance(answer, DeferredCall):
-                self._defer(answer)
+                self._defer(answer, False)
                 continue
             answers[call.tool_call_id] = answer[0]
             user_parts.extend([answer[1]] if answer[1] else [])

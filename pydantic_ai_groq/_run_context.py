@@ -44,6 +44,7 @@ class RunContext(Generic[AgentDepsT]):
         tool_call_id: The id of the tool call being answered, if any.
         run_step: The number of model requests made so far in the run.
         tool_call_approved: Whether the call being answered was approved by a person (on resume).
+        metadata: The run's `metadata=` (a function's dict once the run has started), or `None`.
     """
 
     deps: AgentDepsT
@@ -57,6 +58,7 @@ class RunContext(Generic[AgentDepsT]):
     tool_call_id: str | None = None
     run_step: int = 0
     tool_call_approved: bool = False
+    metadata: dict[str, Any] | None = None
 
     def with_tool(
         self, tool_name: str, tool_call_id: str | None, retry: int, max_retries: int, *, approved: bool = False

@@ -137,10 +137,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             results = await self._run_tools([calls[index] for index in to_run])
             for index, answer in zip(to_run, results, strict=True):
                 if isinstance(answer, DeferredCall):
-                    if final:  # the output tool ended the run (exhaustive): no resume will answer the call
-                        answers[index] = ToolReturnPart(answer.call.tool_name, NOT_EXECUTED, answer.call.tool_call_id)
-                    else:
-                        self._defer(answer)
+                    answers[index] = self._defer(answer, final)
                     continue
                 answers[index] = result = answer[0]
                 user_part = answer[1]
@@ -152,7 +149,10 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
         # After every tool message: Groq wants the `tool` messages right after the assistant's tool calls.
         parts.extend(user_parts)
 
-    def _defer(self, deferred: DeferredCall) -> None:
+    def _defer(self, deferred: DeferredCall, final: bool) -> ToolReturnPart | None:
+        """Keep a call waiting on a person or elsewhere; "not executed" when the output already ended the run."""
+        if final:  # the output tool ended the run (exhaustive): no resume will answer the call
+            return ToolReturnPart(deferred.call.tool_name, NOT_EXECUTED, deferred.call.tool_call_id)
         if not self.output_schema.allow_deferred:
             what = 'requires approval' if deferred.kind == 'approval' else 'was deferred (CallDeferred)'
             raise UserError(
@@ -160,6 +160,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
                 'DeferredToolRequests: declare it, e.g. output_type=[str, DeferredToolRequests].'
             )
         self._deferred_calls.append(deferred)
+        return None
 
     def _unknown_tool_message(self, name: str) -> str:
         available = [*self._tools, *self.output_schema.tools]

@@ -71,12 +71,14 @@ class AgentRunResult(_MessagesMixin, Generic[OutputDataT]):
 
     Attributes:
         output: The validated output.
+        metadata: The run's `metadata=` (as computed at its start), or `None`.
     """
 
     output: OutputDataT
     _messages: list[ModelMessage] = field(repr=False)
     _new_message_index: int = field(repr=False)
     _usage: RunUsage = field(repr=False)
+    metadata: dict[str, Any] | None = None
 
     def usage(self) -> RunUsage:
         """Requests, tool calls and tokens of the run."""
@@ -113,7 +115,7 @@ def finished_result(run: AgentRun[Any]) -> AgentRunResult[Any]:
     Raises:
         UserError: When the run was closed before it had an output.
     """
-    return AgentRunResult(_output_of(run), run.messages, run.new_message_index, run.usage)
+    return AgentRunResult(_output_of(run), run.messages, run.new_message_index, run.usage, run.ctx.metadata)
 
 
 class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):

@@ -485,3 +485,47 @@ async def test_native_output_beside_deferred_requests(emulator: GroqEmulator, mo
         message_history=result.all_messages(), deferred_tool_results=DeferredToolResults(approvals={'c1': True})
     )
     assert resumed.output == Summary(text='done')
+
+
+async def test_iter_ends_at_the_calls_that_wait_and_steps_through_the_resume(emulator: GroqEmulator, model: GroqModel):
+    deleted: list[str] = []
+    agent = file_agent(model, deleted)
+    emulator.push(Reply(tool_calls=[ToolCallReply('delete_file', {'path': 'a.txt'}, id='c1')]))
+    async with agent.iter('Delete a.txt') as run:
+        kinds = [type(node).__name__ async for node in run]
+    assert kinds == ['UserPromptNode', 'ModelRequestNode', 'CallToolsNode', 'End']
+    assert run.result is not None and isinstance(run.result.output, DeferredToolRequests)
+    assert [call.tool_call_id for call in run.result.output.approvals] == ['c1'] and deleted == []
+
+    emulator.push(Reply(text='Deleted.'))
+    async with agent.iter(
+        message_history=run.result.all_messages(), deferred_tool_results=DeferredToolResults(approvals={'c1': True})
+    ) as resumed:
+        kinds = [type(node).__name__ async for node in resumed]
+    assert kinds == ['UserPromptNode', 'ModelRequestNode', 'CallToolsNode', 'End']
+    assert resumed.result is not None and resumed.result.output == 'Deleted.' and deleted == ['a.txt']
+    assert tool_messages(emulator.requests[1]) == [('c1', 'deleted a.txt')]
+
+
+async def test_iter_of_an_approved_call_deferred_again_ends_before_any_request(
+    emulator: GroqEmulator, model: GroqModel
+):
+    agent = Agent(model, output_type=OUTPUT)
+
+    @agent.tool
+    async def deploy(ctx: RunContext[None]) -> str:
+        if not ctx.tool_call_approved:
+            raise ApprovalRequired
+        raise CallDeferred
+
+    emulator.push(Reply(tool_calls=[ToolCallReply('deploy', {}, id='c1')]))
+    result = await agent.run('Deploy')
+    async with agent.iter(
+        message_history=result.all_messages(), deferred_tool_results=DeferredToolResults(approvals={'c1': True})
+    ) as run:
+        kinds = [type(node).__name__ async for node in run]
+    assert kinds == ['UserPromptNode', 'End']
+    assert run.result is not None and run.result.output == DeferredToolRequests(
+        calls=[ToolCallPart('deploy', '{}', 'c1')]
+    )
+    assert len(emulator.requests) == 1
