@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +27,7 @@ from pydantic_ai_groq import (
 from pydantic_ai_groq.durable.temporal import TemporalAgent
 from pydantic_ai_groq.messages import ModelMessage, ToolReturn, ToolReturnPart
 from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.run import AgentStreamEvent
 from pydantic_ai_groq.toolsets import FunctionToolset
 from pydantic_ai_groq.usage import RunUsage
 
@@ -204,4 +206,33 @@ class ApprovalWorkflow:
             result = await temporal_approval_agent.run(
                 message_history=result.all_messages(), deps=deps, deferred_tool_results=decisions
             )
+        return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))
+
+
+async def record_events(ctx: RunContext[Deps], events: AsyncIterable[AgentStreamEvent]) -> None:
+    """Record each streamed event of a model request, in the model activity on the worker."""
+    async for event in events:
+        _record(ctx, f'step {ctx.run_step} {type(event).__name__}')
+
+
+streaming_agent = Agent(_model(), name='streamer', deps_type=Deps, event_stream_handler=record_events)
+
+
+@streaming_agent.tool
+async def note(ctx: RunContext[Deps], text: str) -> str:
+    """Take a note."""
+    _record(ctx, f'note {text}')
+    return 'noted'
+
+
+temporal_streaming_agent = TemporalAgent(streaming_agent)
+
+
+@workflow.defn
+class StreamingWorkflow:
+    """Runs the `streamer` agent, whose event stream handler runs in the model activities."""
+
+    @workflow.run
+    async def run(self, prompt: str, deps: Deps) -> Outcome:
+        result = await temporal_streaming_agent.run(prompt, deps=deps)
         return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))

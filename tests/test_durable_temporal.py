@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -29,13 +29,15 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from pydantic_ai_groq import Agent, DeferredToolRequests, DeferredToolResults, Tool, UserError
+from pydantic_ai_groq import Agent, DeferredToolRequests, DeferredToolResults, RunContext, Tool, UserError
 from pydantic_ai_groq.durable.temporal import AgentPlugin, PydanticAIGroqPlugin, TemporalAgent
 from pydantic_ai_groq.durable.temporal._agent import check_deps
+from pydantic_ai_groq.durable.temporal._model import ModelRequestInput
 from pydantic_ai_groq.durable.temporal._toolset import CarriedContext, ToolCallInput, ToolCallResult
 from pydantic_ai_groq.messages import ModelRequest
 from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.run import AgentStreamEvent
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply, ToolCallReply
 from pydantic_ai_groq.toolsets import FunctionToolset
 from pydantic_ai_groq.usage import RunUsage
@@ -56,6 +58,7 @@ class Temporal:
     env: WorkflowEnvironment
     client: Client
     emulator: GroqEmulator
+    emulator_url: str
     app: ModuleType
 
     @property
@@ -88,11 +91,18 @@ async def temporal(served_emulator: tuple[GroqEmulator, str]) -> AsyncIterator[T
         worker = Worker(
             client,
             task_queue='agents',
-            workflows=[app.SupportWorkflow, app.ShopWorkflow, app.BadDepsWorkflow],
-            plugins=[AgentPlugin(app.temporal_agent, app.temporal_shop_agent, app.temporal_approval_agent)],
+            workflows=[app.SupportWorkflow, app.ShopWorkflow, app.BadDepsWorkflow, app.StreamingWorkflow],
+            plugins=[
+                AgentPlugin(
+                    app.temporal_agent,
+                    app.temporal_shop_agent,
+                    app.temporal_approval_agent,
+                    app.temporal_streaming_agent,
+                )
+            ],
         )
         async with worker:
-            yield Temporal(env, client, emulator, app)
+            yield Temporal(env, client, emulator, url, app)
 
 
 def _records(path: Path) -> list[str]:
@@ -131,6 +141,28 @@ async def test_parallel_tools_in_a_fresh_worker_process(temporal: Temporal):
     stdout, stderr = await process.communicate()
     assert process.returncode == 0, stderr.decode()[-3000:]
     assert stdout.decode().splitlines()[-2:] == ['backend imported before the plugin: False', 'one two done']
+
+
+async def test_event_stream_handler_runs_inside_the_model_activity(temporal: Temporal, tmp_path: Path):
+    app = temporal.app
+    calls = tmp_path / 'calls'
+    before = len(temporal.emulator.requests)
+    temporal.emulator.push(
+        Reply(tool_calls=[ToolCallReply('note', {'text': 'hi'})]), Reply(text='All noted, thanks.', chunk_size=5)
+    )
+    outcome = await temporal.execute(app.StreamingWorkflow.run, 'note hi', app.Deps(str(calls)))
+    assert outcome.output == 'All noted, thanks.'
+    requests = temporal.emulator.requests[before:]
+    assert [r.get('stream') for r in requests] == [True, True]  # the activities streamed, for the handler
+    records = _records(calls)
+    # The handler got each request's events live, with the run's deps and step; the tool ran between.
+    assert records[0] == 'step 1 PartStartEvent'
+    assert 'note hi' in records
+    second = records[records.index('note hi') + 1 :]
+    assert second[0] == 'step 2 PartStartEvent'
+    assert second.count('step 2 PartDeltaEvent') >= 3
+    assert second[-1] == 'step 2 PartEndEvent'
+    assert (outcome.usage.requests, outcome.usage.tool_calls) == (2, 1)
 
 
 async def test_usage_equals_a_plain_run(temporal: Temporal, tmp_path: Path):
@@ -504,3 +536,21 @@ async def test_tool_lists_from_activities_carry_approval_but_not_predicates(serv
             _activity(agent, '__toolset__pay__get_tools'), CarriedContext(None, RunUsage(), None, 1)
         )
     assert exc_info.value.non_retryable
+
+
+async def test_a_handler_that_stops_reading_still_gets_the_whole_response(temporal: Temporal):
+    seen: list[str] = []
+
+    async def first_event_only(ctx: RunContext[None], events: AsyncIterable[AgentStreamEvent]) -> None:
+        async for event in events:
+            seen.append(f'{ctx.run_step} {type(event).__name__}')
+            return
+
+    model = GroqModel('llama-3.3-70b-versatile', api_key='k', base_url=temporal.emulator_url)
+    agent = TemporalAgent(Agent(model, name='reader'), event_stream_handler=first_event_only)
+    temporal.emulator.push(Reply(text='one two three'))
+    request = ModelRequestInput.of([ModelRequest.user_text_prompt('hi')], None, ModelRequestParameters())
+    request.ctx = CarriedContext(None, RunUsage(), 'hi', 3)
+    response = await ActivityEnvironment().run(_activity(agent, '__model_request'), request)
+    assert response.text == 'one two three'
+    assert seen == ['3 PartStartEvent']

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 import pydantic
 import pydantic_core
@@ -21,9 +22,12 @@ from ...tools import AgentDepsT, DeferredToolResults, RunContext
 from ...toolsets import AbstractToolset, CombinedToolset
 from ...toolsets._wrappers import WrapperToolset
 from ...usage import UsageLimits
+
+if TYPE_CHECKING:
+    from ...run import EventStreamHandler
 from ._config import DEFAULT_ACTIVITY_CONFIG, ActivityConfig, merge_configs
 from ._errors import DEFAULT_MAX_PAYLOAD_BYTES
-from ._model import TemporalModel, model_activity, without_sdk_retries
+from ._model import RUN_STATE, ModelActivity, RunState, TemporalModel, model_activity, without_sdk_retries
 from ._toolset import CarriedContext, TemporalToolset, toolset_activities
 
 __all__ = ('TemporalAgent',)
@@ -56,6 +60,8 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
         tool_activity_config: Those of each tool's call activity by tool name, over `activity_config`.
         max_payload_bytes: The largest payload (a request's history, a tool's result) to hand Temporal;
             a larger one fails the workflow with a clear error. Temporal's default server limit is 2 MiB.
+        event_stream_handler: `async (ctx, events) -> None`, run inside each model activity with the request's
+            events as they stream in (the workflow gets the whole response); defaults to the agent's handler.
 
     Raises:
         UserError: The agent has no name or model, or one of its toolsets has no name (MCP servers take
@@ -70,6 +76,7 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
         model_activity_config: ActivityConfig | None = None,
         tool_activity_config: Mapping[str, ActivityConfig] | None = None,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        event_stream_handler: EventStreamHandler | None = None,
     ) -> None:
         if not agent.name:
             raise UserError(
@@ -85,13 +92,21 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
         base = merge_configs(DEFAULT_ACTIVITY_CONFIG, activity_config)
         tool_configs = dict(tool_activity_config or {})
         prefix = f'agent__{agent.name}'
+        handler = event_stream_handler or agent._event_stream_handler  # pyright: ignore[reportPrivateUsage]
+        model_config = merge_configs(base, model_activity_config)
         self._temporal_model = TemporalModel(
-            self._model, f'{prefix}__model_request', merge_configs(base, model_activity_config), max_payload_bytes
+            self._model, f'{prefix}__model_request', model_config, max_payload_bytes, streams=handler is not None
         )
         builtin_tools = agent._builtin_tools  # pyright: ignore[reportPrivateUsage]
-        self.temporal_activities: list[Callable[..., Any]] = [
-            model_activity(f'{prefix}__model_request', self._worker_model, builtin_tools, max_payload_bytes)
-        ]
+        spec = ModelActivity(
+            f'{prefix}__model_request',
+            self._worker_model,
+            builtin_tools,
+            max_payload_bytes,
+            handler,
+            self._load_context,
+        )
+        self.temporal_activities: list[Callable[..., Any]] = [model_activity(spec)]
         """The activities a worker must register to run this agent's workflows."""
         temporal_toolsets: list[AbstractToolset[Any]] = []
         for name, toolset in _named_toolsets(agent):
@@ -153,11 +168,13 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
         """
         agent = self.wrapped
         overrides = agent._overrides  # pyright: ignore[reportPrivateUsage]
-        token = None
+        token = state_token = None
         if workflow.in_workflow():
             check_deps(deps)
             toolset = self._temporal_toolset if self._has_tools else None
             token = overrides.set(dataclasses.replace(overrides.get(), model=self._temporal_model, toolset=toolset))
+            state_token = RUN_STATE.set(RunState(deps, user_prompt if isinstance(user_prompt, str) else None))
+            agent = _without_handler(agent)
         try:
             return await agent.run(
                 user_prompt,
@@ -168,8 +185,21 @@ class TemporalAgent(Generic[AgentDepsT, OutputDataT]):
                 deferred_tool_results=deferred_tool_results,
             )
         finally:
-            if token is not None:
+            if token is not None and state_token is not None:
+                RUN_STATE.reset(state_token)
                 overrides.reset(token)
+
+
+def _without_handler(agent: Agent[AgentDepsT, OutputDataT]) -> Agent[AgentDepsT, OutputDataT]:
+    """The agent for workflow code: its event stream handler runs in the model activity, not here.
+
+    A shallow copy, so the agent (maybe shared by the workflows of a worker) is left as it is.
+    """
+    if agent._event_stream_handler is None:  # pyright: ignore[reportPrivateUsage]
+        return agent
+    runner = copy.copy(agent)
+    runner._event_stream_handler = None  # pyright: ignore[reportPrivateUsage]
+    return runner
 
 
 def _named_toolsets(agent: Agent[Any, Any]) -> list[tuple[str, AbstractToolset[Any]]]:

@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from temporalio import activity, workflow
 
 from ...builtin_tools import AbstractBuiltinTool
 from ...exceptions import UserError
-from ...messages import ModelMessage, ModelResponse
+from ...messages import ModelMessage, ModelResponse, ModelResponseStreamEvent
 from ...models import Model, ModelRequestParameters, OutputMode, StreamedResponse
 from ...output import OutputObjectDefinition
 from ...settings import ModelSettings
-from ...tools import ToolDefinition
+from ...tools import RunContext, ToolDefinition
+from ...usage import RunUsage
 from ._config import ActivityConfig
 from ._errors import activity_errors, check_payload_size, heartbeating
+from ._toolset import CarriedContext
 
-__all__ = ('ModelRequestInput', 'TemporalModel', 'model_activity', 'without_sdk_retries')
+if TYPE_CHECKING:
+    from ...run import EventStreamHandler
+
+__all__ = ('RUN_STATE', 'ModelRequestInput', 'RunState', 'TemporalModel', 'model_activity', 'without_sdk_retries')
+
+
+@dataclass
+class RunState:
+    """What the model activity's event stream handler learns of the run in workflow code: deps, prompt, steps."""
+
+    deps: Any
+    prompt: str | None
+    usage: RunUsage = field(default_factory=RunUsage)
+    run_step: int = 0
+
+    def next_step(self) -> CarriedContext:
+        """The context of the coming request: the requests' usage so far, the step's number."""
+        self.run_step += 1
+        usage = RunUsage(**{f: getattr(self.usage, f) for f in ('requests', 'input_tokens', 'output_tokens')})
+        return CarriedContext(self.deps, usage, self.prompt, self.run_step)
+
+
+RUN_STATE: ContextVar[RunState | None] = ContextVar('RUN_STATE', default=None)
+"""The run `TemporalAgent.run` is in, in workflow code (each workflow runs in its own task and context)."""
 
 
 @dataclass
@@ -37,6 +63,7 @@ class ModelRequestInput:
     output_object: OutputObjectDefinition | None
     allow_text_output: bool
     tool_called: bool
+    ctx: CarriedContext | None = None
 
     @classmethod
     def of(
@@ -70,11 +97,14 @@ class ModelRequestInput:
 class TemporalModel(Model):
     """Stands in for the agent's model in workflow code: each request is an activity on a worker."""
 
-    def __init__(self, wrapped: Model, activity_name: str, config: ActivityConfig, max_payload_bytes: int) -> None:
+    def __init__(
+        self, wrapped: Model, activity_name: str, config: ActivityConfig, max_payload_bytes: int, *, streams: bool
+    ) -> None:
         self.wrapped = wrapped
         self._activity_name = activity_name
         self._config = config
         self._max_payload_bytes = max_payload_bytes
+        self._streams = streams
 
     @property
     def model_name(self) -> str:
@@ -94,10 +124,16 @@ class TemporalModel(Model):
     ) -> ModelResponse:
         """Run the request as the model activity and return its response (from history on replay)."""
         request = ModelRequestInput.of(messages, model_settings, model_request_parameters)
+        state = RUN_STATE.get() if self._streams else None
+        if state is not None:  # the activity streams the request to the event stream handler
+            request.ctx = state.next_step()
         check_payload_size(workflow.payload_converter(), request, self._max_payload_bytes, 'The model request')
-        return await workflow.execute_activity(  # pyright: ignore[reportUnknownMemberType]
+        response: ModelResponse = await workflow.execute_activity(  # pyright: ignore[reportUnknownMemberType]
             self._activity_name, request, result_type=ModelResponse, **self._config
         )
+        if state is not None:
+            state.usage.incr(response.usage)
+        return response
 
     @asynccontextmanager
     async def request_stream(
@@ -132,18 +168,59 @@ def without_sdk_retries(model: Model) -> Model:
     )
 
 
-def model_activity(
-    name: str, get_model: Callable[[], Model], builtin_tools: Sequence[AbstractBuiltinTool], max_payload_bytes: int
-) -> Callable[..., Any]:
-    """The activity that sends one model request with the worker's model."""
+@dataclass(frozen=True)
+class ModelActivity:
+    """What the model activity needs on the worker.
 
-    @activity.defn(name=name)
+    Attributes:
+        name: The activity's name.
+        get_model: The worker's model (SDK retries off).
+        builtin_tools: The agent's built-in tools.
+        max_payload_bytes: The largest response to hand Temporal.
+        handler: The event stream handler, called in the activity with the request's events.
+        load_context: The handler's `RunContext` from the carried one.
+    """
+
+    name: str
+    get_model: Callable[[], Model]
+    builtin_tools: Sequence[AbstractBuiltinTool]
+    max_payload_bytes: int
+    handler: EventStreamHandler | None
+    load_context: Callable[[CarriedContext], RunContext[Any]]
+
+
+def model_activity(spec: ModelActivity) -> Callable[..., Any]:
+    """The activity that sends one model request with the worker's model (streamed to the handler, if any)."""
+
+    @activity.defn(name=spec.name)
     async def request_model(request: ModelRequestInput) -> ModelResponse:
         with activity_errors():
-            params = request.parameters(builtin_tools)
+            params = request.parameters(spec.builtin_tools)
             settings: Any = request.model_settings
-            response = await heartbeating(get_model().request(request.messages, settings, params))
-            check_payload_size(activity.payload_converter(), response, max_payload_bytes, 'The model response')
+            model = spec.get_model()
+            if spec.handler is None or request.ctx is None:
+                response = await heartbeating(model.request(request.messages, settings, params))
+            else:
+                ctx = spec.load_context(request.ctx)
+                response = await heartbeating(_streamed(model, request, params, spec.handler, ctx))
+            check_payload_size(activity.payload_converter(), response, spec.max_payload_bytes, 'The model response')
             return response
 
     return request_model
+
+
+async def _streamed(
+    model: Model,
+    request: ModelRequestInput,
+    params: ModelRequestParameters,
+    handler: EventStreamHandler,
+    ctx: RunContext[Any],
+) -> ModelResponse:
+    """Stream the request to the handler as the events arrive; the response once the stream is read to the end."""
+    settings: Any = request.model_settings
+    async with model.request_stream(request.messages, settings, params) as streamed:
+        events: AsyncIterator[ModelResponseStreamEvent] = aiter(streamed)
+        await handler(ctx, events)
+        async for _ in events:  # what the handler left unread
+            pass
+        return streamed.get()
