@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -25,6 +27,7 @@ from pydantic_ai_groq import (
     RunContext,
 )
 from pydantic_ai_groq.durable.temporal import TemporalAgent
+from pydantic_ai_groq.mcp import MCPServerStdio
 from pydantic_ai_groq.messages import ModelMessage, ToolReturn, ToolReturnPart
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.run import AgentStreamEvent
@@ -235,4 +238,23 @@ class StreamingWorkflow:
     @workflow.run
     async def run(self, prompt: str, deps: Deps) -> Outcome:
         result = await temporal_streaming_agent.run(prompt, deps=deps)
+        return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))
+
+
+# An MCP server (a subprocess over stdio): its tool lists and tool calls are activities, which enter it.
+mcp_agent = Agent(
+    _model(),
+    name='calc',
+    toolsets=[MCPServerStdio(sys.executable, [str(Path(__file__).parent / '_mcp_server.py')], name='calc')],
+)
+temporal_mcp_agent = TemporalAgent(mcp_agent)
+
+
+@workflow.defn
+class McpWorkflow:
+    """Runs the `calc` agent, whose tools come from an MCP server."""
+
+    @workflow.run
+    async def run(self, prompt: str) -> Outcome:
+        result = await temporal_mcp_agent.run(prompt)
         return Outcome(result.output, result.usage(), _tool_returns(result.all_messages()))

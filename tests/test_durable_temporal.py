@@ -91,13 +91,20 @@ async def temporal(served_emulator: tuple[GroqEmulator, str]) -> AsyncIterator[T
         worker = Worker(
             client,
             task_queue='agents',
-            workflows=[app.SupportWorkflow, app.ShopWorkflow, app.BadDepsWorkflow, app.StreamingWorkflow],
+            workflows=[
+                app.SupportWorkflow,
+                app.ShopWorkflow,
+                app.BadDepsWorkflow,
+                app.StreamingWorkflow,
+                app.McpWorkflow,
+            ],
             plugins=[
                 AgentPlugin(
                     app.temporal_agent,
                     app.temporal_shop_agent,
                     app.temporal_approval_agent,
                     app.temporal_streaming_agent,
+                    app.temporal_mcp_agent,
                 )
             ],
         )
@@ -259,6 +266,32 @@ async def test_toolset_listed_and_called_by_activities(temporal: Temporal):
     assert '"loc": [\n      "quantity"\n    ]' in retries[1] and '"input": "many"' in retries[1]
     # A ToolReturn's content follows the tool message as user content.
     assert requests[3]['messages'][-1] == {'role': 'user', 'content': 'Prices include tax.'}
+
+
+async def test_mcp_server_tools_listed_and_called_by_activities(temporal: Temporal):
+    app = temporal.app
+    before = len(temporal.emulator.requests)
+    temporal.emulator.push(Reply(tool_calls=[ToolCallReply('add', {'a': 2, 'b': 3})]), Reply(text='5'))
+    handle = await temporal.client.start_workflow(
+        app.McpWorkflow.run, '2 + 3?', id=f'test-{uuid.uuid4()}', task_queue='agents'
+    )
+    outcome = await handle.result()
+    assert (outcome.output, outcome.tool_returns) == ('5', [{'result': 5}])
+    requests = temporal.emulator.requests[before:]
+    assert 'add' in [t['function']['name'] for t in requests[0]['tools']]
+    history = await handle.fetch_history()
+    activities = [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in history.events
+        if event.HasField('activity_task_scheduled_event_attributes')
+    ]
+    assert activities == [
+        'agent__calc__toolset__calc__get_tools',
+        'agent__calc__model_request',
+        'agent__calc__toolset__calc__call_tool',
+        'agent__calc__toolset__calc__get_tools',
+        'agent__calc__model_request',
+    ]
 
 
 async def test_run_errors_fail_the_workflow(temporal: Temporal):
