@@ -23,6 +23,7 @@ SUITES = (
     'bench.instrumentation',
     'bench.mcp',
     'bench.batch',
+    'bench.temporal',
 )
 
 

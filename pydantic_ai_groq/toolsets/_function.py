@@ -33,6 +33,7 @@ class FunctionToolset(AbstractToolset[AgentDepsT]):
     Attributes:
         tools: The tools by name.
         max_retries: The retries of tools that set none; `None` uses the agent's `retries`.
+        name: The toolset's name, where one is needed (durable runs name activities after it).
     """
 
     def __init__(
@@ -40,18 +41,21 @@ class FunctionToolset(AbstractToolset[AgentDepsT]):
         tools: Sequence[Tool[AgentDepsT] | Callable[..., Any]] = (),
         *,
         max_retries: int | None = None,
+        name: str | None = None,
     ) -> None:
         """Gather functions or `Tool`s into a toolset.
 
         Args:
             tools: Functions (read as `Tool(function)`) or `Tool`s.
             max_retries: The retries of tools that set none; `None` uses the agent's `retries`.
+            name: The toolset's name, where one is needed (durable runs name activities after it).
 
         Raises:
             UserError: Two tools share a name.
         """
         self.tools: dict[str, Tool[AgentDepsT]] = {}
         self.max_retries = max_retries
+        self.name = name
         # Tools without `prepare` are the same every step: built once, handed out as they are.
         self._fixed: dict[str, ToolsetTool[AgentDepsT]] = {}
         self._has_prepare = False
