@@ -1,0 +1,1 @@
+"""Durable runs: agents as DBOS or Temporal workflows (extras [dbos], [temporal])."""
