@@ -21,6 +21,7 @@ SUITES = (
     'bench.rate_limit',
     'bench.instrumentation',
     'bench.mcp',
+    'bench.durable',
 )
 
 

@@ -131,7 +131,10 @@ else:  # 'work': run queued workflows until told to stop; recover a dead executo
     dead = config.get('recover_executor')
     while not os.path.exists(config['stop_file']):
         if dead is not None and os.path.exists(config['gate_file']):
-            DBOS.recover_pending_workflows([dead])
+            # Without Conductor, a live worker takes over a dead one's runs: back on their queue, from their
+            # last completed step.
+            for status in DBOS.list_workflows(status='PENDING', executor_id=dead):
+                DBOS.resume_workflow(status.workflow_id, queue_name=status.queue_name)
             dead = None
         time.sleep(0.05)
     results = []
