@@ -17,6 +17,7 @@ SUITES = (
     'bench.model',
     'bench.imports',
     'bench.agent',
+    'bench.agent_iter',
     'bench.toolsets',
     'bench.rate_limit',
     'bench.instrumentation',

@@ -27,6 +27,12 @@ from .exceptions import (
     AgentGroqError as AgentGroqError,
 )
 from .exceptions import (
+    ApprovalRequired as ApprovalRequired,
+)
+from .exceptions import (
+    CallDeferred as CallDeferred,
+)
+from .exceptions import (
     ModelAPIError as ModelAPIError,
 )
 from .exceptions import (
@@ -177,10 +183,37 @@ from .result import (
     AgentRunResultEvent as AgentRunResultEvent,
 )
 from .result import (
+    InterimTextEnd as InterimTextEnd,
+)
+from .result import (
     StreamedRunResult as StreamedRunResult,
+)
+from .result import (
+    StreamedRunResultSync as StreamedRunResultSync,
+)
+from .run import (
+    AgentRun as AgentRun,
+)
+from .run import (
+    CallToolsNode as CallToolsNode,
+)
+from .run import (
+    End as End,
+)
+from .run import (
+    ModelRequestNode as ModelRequestNode,
+)
+from .run import (
+    UserPromptNode as UserPromptNode,
 )
 from .settings import (
     ModelSettings as ModelSettings,
+)
+from .tools import (
+    DeferredToolRequests as DeferredToolRequests,
+)
+from .tools import (
+    DeferredToolResults as DeferredToolResults,
 )
 from .tools import (
     RunContext as RunContext,
@@ -189,7 +222,13 @@ from .tools import (
     Tool as Tool,
 )
 from .tools import (
+    ToolApproved as ToolApproved,
+)
+from .tools import (
     ToolDefinition as ToolDefinition,
+)
+from .tools import (
+    ToolDenied as ToolDenied,
 )
 from .toolsets import (
     AbstractToolset as AbstractToolset,
@@ -238,13 +277,20 @@ __all__ = (
     'Agent',
     'AgentEventStream',
     'AgentGroqError',
+    'AgentRun',
     'AgentRunResult',
     'AgentRunResultEvent',
+    'ApprovalRequired',
     'AudioUrl',
     'BinaryContent',
     'BuiltinToolCallPart',
     'BuiltinToolReturnPart',
+    'CallDeferred',
+    'CallToolsNode',
+    'DeferredToolRequests',
+    'DeferredToolResults',
     'DocumentUrl',
+    'End',
     'EndStrategy',
     'FallbackModel',
     'FinalResultEvent',
@@ -256,12 +302,14 @@ __all__ = (
     'ImageUrl',
     'InstrumentationSettings',
     'InstrumentedModel',
+    'InterimTextEnd',
     'Model',
     'ModelAPIError',
     'ModelHTTPError',
     'ModelMessage',
     'ModelMessagesTypeAdapter',
     'ModelRequest',
+    'ModelRequestNode',
     'ModelRequestParameters',
     'ModelResponse',
     'ModelRetry',
@@ -281,6 +329,7 @@ __all__ = (
     'RunUsage',
     'StreamedResponse',
     'StreamedRunResult',
+    'StreamedRunResultSync',
     'StructuredDict',
     'SystemPromptPart',
     'TextOutput',
@@ -289,9 +338,11 @@ __all__ = (
     'ThinkingPart',
     'ThinkingPartDelta',
     'Tool',
+    'ToolApproved',
     'ToolCallPart',
     'ToolCallPartDelta',
     'ToolDefinition',
+    'ToolDenied',
     'ToolOutput',
     'ToolReturn',
     'ToolReturnPart',
@@ -299,6 +350,7 @@ __all__ = (
     'UsageLimitExceeded',
     'UsageLimits',
     'UserError',
+    'UserPromptNode',
     'UserPromptPart',
     'VideoUrl',
     'capture_run_messages',

@@ -32,7 +32,7 @@ from .output import (
     TextOutput,
     ToolOutput,
 )
-from .tools import ToolDefinition, check_tool_name
+from .tools import DeferredToolRequests, ToolDefinition, check_tool_name
 
 __all__ = ('ObjectOutput', 'OutputSchema', 'build_output_schema', 'strip_markdown_fence')
 
@@ -166,6 +166,7 @@ class OutputSchema:
             function tools), see `instructions_for`.
         expected: What a retry prompt repeats when only the instructions carry the schema.
         text_function: The `TextOutput` function a text answer goes through, if any.
+        allow_deferred: Whether `DeferredToolRequests` is in the output type (a run may stop at deferred tools).
     """
 
     mode: Literal['text', 'tool', 'native', 'prompted']
@@ -175,6 +176,7 @@ class OutputSchema:
     instructions: str | None = None
     expected: str | None = None
     text_function: Callable[..., Any] | None = None
+    allow_deferred: bool = False
 
     def instructions_for(self, *, function_tools: bool) -> str | None:
         """The instructions the output adds to a run, where no response format carries the schema.
@@ -237,6 +239,11 @@ def build_output_schema(spec: OutputSpec[Any]) -> OutputSchema:
     if isinstance(spec, NativeOutput | PromptedOutput):
         return _json_output_schema(cast('NativeOutput[Any] | PromptedOutput[Any]', spec))
     members = _flatten(spec)
+    if DeferredToolRequests in members:
+        # Not asked of the model: the run itself ends with it when tool calls wait.
+        members = [m for m in members if m is not DeferredToolRequests]
+        rest: OutputSpec[Any] = members[0] if len(members) == 1 else members or str  # NativeOutput(...) alone
+        return dataclasses.replace(build_output_schema(rest), allow_deferred=True)
     text_outputs = [cast('TextOutput[Any]', m) for m in members if isinstance(m, TextOutput)]
     if len(text_outputs) > 1 or (text_outputs and str in members):
         raise UserError('An output_type takes at most one TextOutput, and not together with str.')

@@ -14,9 +14,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._deferred import DeferredSteps
+from ._nodes import AgentNode, CallToolsNode, End, FinalResult, ModelRequestNode, UserPromptNode
 from ._output import OutputSchema
 from ._run_context import AgentDepsT, RunContext, call_user_function
-from ._tool_calls import EndStrategy, ToolCallSteps, ToolEvent
+from ._tool_calls import EndStrategy, ToolEvent
 from .exceptions import UnexpectedModelBehavior, UserError
 from .history_processors import HistoryProcessor, process_history
 from .messages import (
@@ -35,8 +37,9 @@ from .messages import (
     UserContent,
     UserPromptPart,
 )
-from .models import Model, ModelRequestParameters
+from .models import Model, ModelRequestParameters, StreamedResponse
 from .settings import ModelSettings
+from .tools import DeferredToolResults
 from .toolsets import AbstractToolset
 from .usage import RunUsage, UsageLimits
 
@@ -107,7 +110,17 @@ def _own_messages(message_history: Sequence[ModelMessage] | None) -> list[ModelM
     return messages
 
 
-class AgentRun(ToolCallSteps[AgentDepsT]):
+def _telemetry(
+    instrumentation: InstrumentationSettings | None, model: Model, agent_name: str | None
+) -> RunTelemetry | None:
+    if instrumentation is None:
+        return None
+    from .instrumentation._run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
+
+    return RunTelemetry(instrumentation, model, agent_name)
+
+
+class AgentRun(DeferredSteps[AgentDepsT]):
     """The state of one run and the loop that advances it."""
 
     def __init__(
@@ -132,6 +145,8 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         instrumentation: InstrumentationSettings | None = None,
         agent_name: str | None = None,
         history_processors: Sequence[HistoryProcessor] = (),
+        metadata: dict[str, Any] | Callable[[RunContext[Any]], dict[str, Any]] | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> None:
         self.messages: list[ModelMessage] = _own_messages(message_history)
         self.new_message_index = len(self.messages)
@@ -140,6 +155,8 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self.model = model
         self.output_schema = output_schema
         self.output = None
+        self.stream_requests = False
+        self.streamed: StreamedResponse | None = None  # the response streaming now, or last streamed
         self._user_prompt = user_prompt
         self._toolset = toolset
         self._settings = model_settings
@@ -152,43 +169,58 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
         self._instructions = instructions
         self._system_prompts = system_prompts
         self._history_processors = history_processors
+        self._metadata = metadata
         # Failures in a row per tool, and output failures: each response counts at most one of each.
         self._tool_failures: dict[str, int] = {}
         self._response_tool_failures = {}
         self._response_tool_successes: set[str] = set()
         self._output_failures = 0
         self._output_failure_step = 0
+        self._start_deferred(deferred_tool_results)
         # Where only the instructions carry the output schema, retry prompts repeat it.
         in_instructions = output_schema.instructions_for(function_tools=may_call_tools) is not None
         self._expected_output = output_schema.expected if in_instructions else None
-        self.telemetry: RunTelemetry | None = None
-        if instrumentation is not None:
-            from .instrumentation._run import RunTelemetry  # OpenTelemetry is imported only when instrumenting
-
-            self.telemetry = RunTelemetry(instrumentation, model, agent_name)
+        self.telemetry = _telemetry(instrumentation, model, agent_name)
 
     # --- the loop -----------------------------------------------------------------------------
 
     def events(self, *, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
         """Run to the end, yielding events; model stream events only when `stream` is true."""
-        if self.telemetry is None:
-            return self._events(self.model, stream)
-        return self.telemetry.trace_run(self, self._events(self.telemetry.model, stream))
+        self.stream_requests = stream
+        return self._traced(self._steps(nodes=False))  # type: ignore[return-value]  (no nodes without `nodes`)
 
-    async def _events(self, model: Model, stream: bool) -> AsyncGenerator[AgentStreamEvent]:
+    def steps(self) -> AsyncGenerator[AgentStreamEvent | AgentNode]:
+        """Run to the end, yielding the node of each step before it runs, then its events.
+
+        Each request is streamed (and its stream events yielded) when `stream_requests` is true as it is sent.
+        """
+        return self._traced(self._steps(nodes=True))
+
+    def _traced(self, items: AsyncGenerator[Any]) -> AsyncGenerator[Any]:
+        return items if self.telemetry is None else self.telemetry.trace_run(self, items)
+
+    async def _steps(self, nodes: bool) -> AsyncGenerator[AgentStreamEvent | AgentNode]:
+        model = self.model if self.telemetry is None else self.telemetry.model
+        if nodes:
+            yield UserPromptNode(self._user_prompt)
         async with self._toolset:
-            await self._start()
-            settings, params = self._settings, self._params
+            resumed: list[ModelRequestPart] = []  # the answers to the calls a resumed history waits on
+            async for event in self._resume(resumed):
+                yield event
+            if self.output is not None:  # an approved call was deferred again
+                for item in self._end([], True, nodes):
+                    yield item
+                return
+            request = await self._start(resumed)
+            params = self._params
             while True:
-                self._limits.check_before_request(self.usage)
-                self.ctx.run_step += 1
-                params = await self._step_tools(params)
+                if nodes:
+                    yield ModelRequestNode(request)
+                sent, params = await self._before_request(params)
                 final_announced = False
-                sent = self.messages
-                if self._history_processors:  # they choose what is sent; the run keeps every message
-                    sent = await process_history(self._history_processors, self.ctx, self.messages)
-                if stream:
-                    async with model.request_stream(sent, settings, params) as streamed:
+                if self.stream_requests:
+                    async with model.request_stream(sent, self._settings, params) as streamed:
+                        self.streamed = streamed
                         try:
                             async for event in streamed:
                                 yield event
@@ -205,23 +237,52 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                             raise
                         response = streamed.get()
                 else:
-                    response = await model.request(sent, settings, params)
+                    response = await model.request(sent, self._settings, params)
                 self.usage.incr(response.usage)
                 self.messages.append(response)
                 self._limits.check_tokens(self.usage)
+                if nodes:
+                    yield CallToolsNode(response)
                 parts: list[ModelRequestPart] = []
                 async for event in self._handle_response(response, parts):
                     yield event
+                if self.output is not None or self._deferred_calls:
+                    for item in self._end(parts, final_announced, nodes):
+                        yield item
+                    return
                 if not params.tool_called and response.tool_calls:
                     params = dataclasses.replace(params, tool_called=True)  # a forcing `tool_choice` has been met
-                if self.output is not None:
-                    if parts:
-                        # Every tool call is answered, so the history can be continued as it is.
-                        self.messages.append(ModelRequest(parts))
-                    if not final_announced:
-                        yield FinalResultEvent(self.output.tool_name, self.output.tool_call_id)
-                    return
-                self.messages.append(ModelRequest(parts, instructions=await self._render(self._instructions)))
+                request = ModelRequest(parts, instructions=await self._render(self._instructions))
+                self.messages.append(request)
+
+    def _end(
+        self, parts: list[ModelRequestPart], final_announced: bool, nodes: bool
+    ) -> list[AgentStreamEvent | AgentNode]:
+        """The last items of a run that has its output or calls waiting; the last answers stay in the history."""
+        if self.output is None:  # calls wait on a person or run elsewhere: no final result event
+            deferred = self._end_deferred(parts)
+            return [End(FinalResult(deferred, None, None))] if nodes else []
+        output = self.output
+        if parts:  # every tool call is answered, so the history can be continued as it is
+            self.messages.append(ModelRequest(parts))
+        items: list[AgentStreamEvent | AgentNode] = []
+        if not final_announced:
+            items.append(FinalResultEvent(output.tool_name, output.tool_call_id))
+        if nodes:
+            items.append(End(FinalResult(output.value, output.tool_name, output.tool_call_id)))
+        return items
+
+    async def _before_request(
+        self, params: ModelRequestParameters
+    ) -> tuple[list[ModelMessage], ModelRequestParameters]:
+        """Check the limits, count the step, ask for its tools; the messages to send (after history processors)."""
+        self._limits.check_before_request(self.usage)
+        self.ctx.run_step += 1
+        params = await self._step_tools(params)
+        sent = self.messages
+        if self._history_processors:  # they choose what is sent; the run keeps every message
+            sent = await process_history(self._history_processors, self.ctx, self.messages)
+        return sent, params
 
     def _final_result_event(self, part: ModelResponsePart) -> FinalResultEvent | None:
         """The `FinalResultEvent` for a part that starts the output (as pydantic-ai: text or an output tool call)."""
@@ -242,27 +303,38 @@ class AgentRun(ToolCallSteps[AgentDepsT]):
                 raise UserError(
                     f'Tool name {name!r} of {tool.toolset.label} is also an output tool; tool names must be unique.'
                 )
+            if tool.requires_approval is not False and not self.output_schema.allow_deferred:
+                raise UserError(
+                    f'Tool {name!r} requires approval, so a run may end with DeferredToolRequests, which the output '
+                    'type cannot hold: declare it, e.g. output_type=[str, DeferredToolRequests].'
+                )
         self._tools = tools
         return dataclasses.replace(params, function_tools=[tool.tool_def for tool in tools.values()])
 
-    async def _start(self) -> None:
+    async def _start(self, resumed: list[ModelRequestPart]) -> ModelRequest:
+        """Build the first request (or give the one that ends `message_history` the instructions)."""
         self._tools = {}  # none offered yet: the first step asks the toolsets
+        metadata = self._metadata
+        self.ctx.metadata = metadata(self.ctx) if callable(metadata) else metadata
         instructions = await self._render(self._instructions)
-        if self._user_prompt is None:
+        if self._user_prompt is None and not resumed:
             last = self.messages[-1] if self.messages else None
             if not isinstance(last, ModelRequest):
                 raise UserError(
                     'No user prompt: pass a prompt, or a message_history that ends with a request to answer.'
                 )
-            self.messages[-1] = ModelRequest(last.parts, instructions=instructions)
+            self.messages[-1] = request = ModelRequest(last.parts, instructions=instructions)
             self.new_message_index -= 1
-            return
-        parts: list[ModelRequestPart] = []
+            return request
+        parts: list[ModelRequestPart] = list(resumed)
         if not self.messages:
             for prompt in self._system_prompts:
                 parts.append(SystemPromptPart(await self._render_one(prompt)))
-        parts.append(UserPromptPart(self._user_prompt))
-        self.messages.append(ModelRequest(parts, instructions=instructions))
+        if self._user_prompt is not None:
+            parts.append(UserPromptPart(self._user_prompt))
+        request = ModelRequest(parts, instructions=instructions)
+        self.messages.append(request)
+        return request
 
     async def _render(self, items: Sequence[str | SystemPromptFunc]) -> str | None:
         texts = [await self._render_one(item) for item in items]

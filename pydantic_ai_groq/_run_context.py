@@ -43,6 +43,8 @@ class RunContext(Generic[AgentDepsT]):
         tool_name: The name of the tool being called, if any.
         tool_call_id: The id of the tool call being answered, if any.
         run_step: The number of model requests made so far in the run.
+        tool_call_approved: Whether the call being answered was approved by a person (on resume).
+        metadata: The run's `metadata=` (a function's dict once the run has started), or `None`.
     """
 
     deps: AgentDepsT
@@ -55,9 +57,11 @@ class RunContext(Generic[AgentDepsT]):
     tool_name: str | None = None
     tool_call_id: str | None = None
     run_step: int = 0
+    tool_call_approved: bool = False
+    metadata: dict[str, Any] | None = None
 
     def with_tool(
-        self, tool_name: str, tool_call_id: str | None, retry: int, max_retries: int
+        self, tool_name: str, tool_call_id: str | None, retry: int, max_retries: int, *, approved: bool = False
     ) -> RunContext[AgentDepsT]:
         """A copy of this context for one call of a tool.
 
@@ -66,12 +70,18 @@ class RunContext(Generic[AgentDepsT]):
             tool_call_id: The id of the call.
             retry: How many times the tool has been retried.
             max_retries: How many retries the tool is allowed.
+            approved: Whether a person approved the call.
 
         Returns:
             A new context; this one is left unchanged.
         """
         return dataclasses.replace(
-            self, tool_name=tool_name, tool_call_id=tool_call_id, retry=retry, max_retries=max_retries
+            self,
+            tool_name=tool_name,
+            tool_call_id=tool_call_id,
+            retry=retry,
+            max_retries=max_retries,
+            tool_call_approved=approved,
         )
 
 

@@ -6,6 +6,7 @@ is in `_run`, output validation and output retries in `_output_steps`.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,7 +18,7 @@ from pydantic_core import ErrorDetails
 
 from ._output_steps import OutputSteps, describe_problem, run_logger
 from ._run_context import AgentDepsT, RunContext
-from .exceptions import ModelRetry, UnexpectedModelBehavior, UserError
+from .exceptions import ApprovalRequired, CallDeferred, ModelRetry, UnexpectedModelBehavior, UserError
 from .messages import (
     FunctionToolCallEvent,
     FunctionToolResultEvent,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from .toolsets import ToolsetTool
     from .usage import RunUsage, UsageLimits
 
-__all__ = ('EndStrategy', 'ToolCallSteps')
+__all__ = ('DeferredCall', 'EndStrategy', 'ToolCallSteps')
 
 EndStrategy = Literal['early', 'exhaustive']
 """`early`: once the output tool is called, other tools in that response are not run; `exhaustive`: run them all."""
@@ -50,6 +51,15 @@ ToolEvent = FunctionToolCallEvent | FunctionToolResultEvent | OutputToolCallEven
 
 _ToolAnswer = tuple[ToolReturnPart | RetryPromptPart, UserPromptPart | None]
 """What goes back for one call: its `tool` message part, and the user content of a `ToolReturn`, if any."""
+
+
+@dataclass
+class DeferredCall:
+    """A call the run does not answer now: it waits for approval or for a result from elsewhere."""
+
+    call: ToolCallPart
+    kind: Literal['approval', 'external']
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -74,12 +84,16 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
     _tool_failures: dict[str, int]
     _response_tool_failures: dict[str, _ToolFailure]
     _response_tool_successes: set[str]
+    # Calls a person approved (on resume), and the calls of this run that wait.
+    _approved_ids: set[str]
+    _deferred_calls: list[DeferredCall]
 
     async def _handle_tool_calls(
         self, calls: list[ToolCallPart], parts: list[ModelRequestPart]
     ) -> AsyncIterator[ToolEvent]:
         self._response_tool_failures.clear()
         self._response_tool_successes.clear()
+        self._deferred_calls.clear()
         answers: list[ModelRequestPart | None] = [None] * len(calls)
         final = False
         for index, call in enumerate(calls):
@@ -121,8 +135,12 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             for index in to_run:
                 yield FunctionToolCallEvent(calls[index])
             results = await self._run_tools([calls[index] for index in to_run])
-            for index, (result, user_part) in zip(to_run, results, strict=True):
-                answers[index] = result
+            for index, answer in zip(to_run, results, strict=True):
+                if isinstance(answer, DeferredCall):
+                    answers[index] = self._defer(answer, final)
+                    continue
+                answers[index] = result = answer[0]
+                user_part = answer[1]
                 if user_part is not None:
                     user_parts.append(user_part)
                 yield FunctionToolResultEvent(result)
@@ -130,6 +148,19 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
         parts.extend(answer for answer in answers if answer is not None)
         # After every tool message: Groq wants the `tool` messages right after the assistant's tool calls.
         parts.extend(user_parts)
+
+    def _defer(self, deferred: DeferredCall, final: bool) -> ToolReturnPart | None:
+        """Keep a call waiting on a person or elsewhere; "not executed" when the output already ended the run."""
+        if final:  # the output tool ended the run (exhaustive): no resume will answer the call
+            return ToolReturnPart(deferred.call.tool_name, NOT_EXECUTED, deferred.call.tool_call_id)
+        if not self.output_schema.allow_deferred:
+            what = 'requires approval' if deferred.kind == 'approval' else 'was deferred (CallDeferred)'
+            raise UserError(
+                f'Tool call {deferred.call.tool_name!r} {what}, but the output type cannot hold '
+                'DeferredToolRequests: declare it, e.g. output_type=[str, DeferredToolRequests].'
+            )
+        self._deferred_calls.append(deferred)
+        return None
 
     def _unknown_tool_message(self, name: str) -> str:
         available = [*self._tools, *self.output_schema.tools]
@@ -168,13 +199,13 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             kind = 'ModelRetry' if isinstance(cause, ModelRetry) else 'invalid arguments' if cause else 'unknown tool'
             run_logger.debug('Retrying tool %r (%s): retry %d of %d', name, kind, failures, failure.max_retries)
 
-    async def _run_tools(self, calls: list[ToolCallPart]) -> list[_ToolAnswer]:
+    async def _run_tools(self, calls: list[ToolCallPart]) -> list[_ToolAnswer | DeferredCall]:
         if len(calls) == 1:
             return [await self._run_tool(calls[0])]
         if any(self._tools[call.tool_name].sequential for call in calls):
             # A tool that must not run beside others: the response's calls run one after another, in order.
             return [await self._run_tool(call) for call in calls]
-        results: list[_ToolAnswer | BaseException | None] = [None] * len(calls)
+        results: list[_ToolAnswer | DeferredCall | BaseException | None] = [None] * len(calls)
 
         async def run_one(index: int) -> None:
             try:
@@ -185,7 +216,7 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
         async with anyio.create_task_group() as group:
             for index in range(len(calls)):
                 group.start_soon(run_one, index)
-        returns: list[_ToolAnswer] = []
+        returns: list[_ToolAnswer | DeferredCall] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -193,11 +224,15 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             returns.append(result)
         return returns
 
-    async def _run_tool(self, call: ToolCallPart) -> _ToolAnswer:
+    async def _run_tool(self, call: ToolCallPart) -> _ToolAnswer | DeferredCall:
         tool = self._tools[call.tool_name]
         max_retries = self._default_retries if tool.max_retries is None else tool.max_retries
         ctx = self.ctx.with_tool(
-            call.tool_name, call.tool_call_id, self._tool_failures.get(call.tool_name, 0), max_retries
+            call.tool_name,
+            call.tool_call_id,
+            self._tool_failures.get(call.tool_name, 0),
+            max_retries,
+            approved=call.tool_call_id in self._approved_ids,
         )
         try:
             execution = self._execute_tool(call, tool, ctx)
@@ -209,6 +244,8 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
             return self._tool_failed(call, e.errors(include_url=False), max_retries, e), None
         except ModelRetry as e:
             return self._tool_failed(call, e.message, max_retries, e), None
+        except (ApprovalRequired, CallDeferred) as e:
+            return DeferredCall(call, 'approval' if isinstance(e, ApprovalRequired) else 'external', e.metadata)
         self._response_tool_successes.add(call.tool_name)
         if not isinstance(result, ToolReturn):
             return ToolReturnPart(call.tool_name, result, call.tool_call_id), None
@@ -217,6 +254,8 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
 
     async def _execute_tool(self, call: ToolCallPart, tool: ToolsetTool[Any], ctx: RunContext[Any]) -> Any:
         args = tool.args_validator.validate_json(call.args_as_json_str())
+        if not ctx.tool_call_approved and await _needs_approval(tool, ctx, args):
+            raise ApprovalRequired
         self.usage.tool_calls += 1
         if tool.timeout is None:
             # Converted here, inside the tool's span: a value that cannot be sent fails the tool call.
@@ -224,6 +263,15 @@ class ToolCallSteps(OutputSteps[AgentDepsT]):
         with anyio.move_on_after(tool.timeout):
             return _sendable(call.tool_name, await tool.toolset.call_tool(call.tool_name, args, ctx, tool))
         raise ModelRetry(f'Timed out after {tool.timeout:g} seconds; the call was abandoned.')
+
+
+async def _needs_approval(tool: ToolsetTool[Any], ctx: RunContext[Any], args: dict[str, Any]) -> bool:
+    """Whether a call must wait for a person: `requires_approval=True`, or its predicate says so for these args."""
+    rule = tool.requires_approval
+    if not callable(rule):
+        return rule
+    decision = rule(ctx, args)
+    return bool(await decision if inspect.isawaitable(decision) else decision)
 
 
 def _sendable(tool_name: str, value: Any) -> Any:

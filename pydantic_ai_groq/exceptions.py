@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 __all__ = (
     'AgentGroqError',
+    'ApprovalRequired',
+    'CallDeferred',
     'ModelAPIError',
     'ModelHTTPError',
     'ModelRetry',
@@ -203,3 +205,33 @@ def error_object(body: object) -> dict[str, Any] | None:
 
 class ModelRetry(AgentGroqError):
     """Raised by a tool or an output validator to ask the model to try again; the message is sent to the model."""
+
+
+class ApprovalRequired(Exception):
+    """Raised by a tool to stop its call until a person approves it; the run ends with `DeferredToolRequests`.
+
+    Raise it only while `ctx.tool_call_approved` is false: on resume, an approved call runs again
+    with `ctx.tool_call_approved=True`.
+
+    Attributes:
+        metadata: Data for the application, kept in `DeferredToolRequests.metadata` under the call's id.
+    """
+
+    def __init__(self, metadata: dict[str, Any] | None = None) -> None:
+        self.metadata = metadata
+        super().__init__('The tool call requires approval.')
+
+
+class CallDeferred(Exception):
+    """Raised by a tool whose result comes from elsewhere (another service, a frontend, a person).
+
+    The run ends with `DeferredToolRequests` listing the call in `calls`; the caller resumes with
+    `DeferredToolResults(calls={call_id: result})`.
+
+    Attributes:
+        metadata: Data for the application, kept in `DeferredToolRequests.metadata` under the call's id.
+    """
+
+    def __init__(self, metadata: dict[str, Any] | None = None) -> None:
+        self.metadata = metadata
+        super().__init__('The tool call is executed elsewhere.')

@@ -5,15 +5,21 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
 from ._partial_output import PartialOutput
+from ._result_sync import StreamedRunResultSync
+from ._result_sync import sync_stream as sync_stream  # for agent.py
 from ._run import AgentRun, AgentStreamEvent
+from ._text_stream import InterimTextEnd, debouncer
 from .exceptions import UserError
 from .messages import (
+    FunctionToolCallEvent,
     ModelMessage,
     ModelMessagesTypeAdapter,
+    ModelResponse,
     PartDeltaEvent,
+    PartEndEvent,
     PartStartEvent,
     TextPart,
     TextPartDelta,
@@ -23,7 +29,17 @@ from .messages import (
 from .output import OutputDataT
 from .usage import RunUsage
 
-__all__ = ('AgentEventStream', 'AgentRunResult', 'AgentRunResultEvent', 'StreamedRunResult')
+if TYPE_CHECKING:
+    from .models import StreamedResponse
+
+__all__ = (
+    'AgentEventStream',
+    'AgentRunResult',
+    'AgentRunResultEvent',
+    'InterimTextEnd',
+    'StreamedRunResult',
+    'StreamedRunResultSync',
+)
 
 _NOTHING_YET: Any = object()  # stream_output has yielded nothing so far
 
@@ -55,12 +71,14 @@ class AgentRunResult(_MessagesMixin, Generic[OutputDataT]):
 
     Attributes:
         output: The validated output.
+        metadata: The run's `metadata=` (as computed at its start), or `None`.
     """
 
     output: OutputDataT
     _messages: list[ModelMessage] = field(repr=False)
     _new_message_index: int = field(repr=False)
     _usage: RunUsage = field(repr=False)
+    metadata: dict[str, Any] | None = None
 
     def usage(self) -> RunUsage:
         """Requests, tool calls and tokens of the run."""
@@ -97,7 +115,7 @@ def finished_result(run: AgentRun[Any]) -> AgentRunResult[Any]:
     Raises:
         UserError: When the run was closed before it had an output.
     """
-    return AgentRunResult(_output_of(run), run.messages, run.new_message_index, run.usage)
+    return AgentRunResult(_output_of(run), run.messages, run.new_message_index, run.usage, run.ctx.metadata)
 
 
 class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
@@ -136,32 +154,54 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
             raise
         self._done = self._run.output is not None
 
-    async def stream_text(self, *, delta: bool = False) -> AsyncIterator[str]:
-        """The text of the response being streamed, as it arrives.
+    async def stream_text(
+        self, *, delta: bool = False, debounce_by: float | None = 0.1, clock: Callable[[], float] = time.monotonic
+    ) -> AsyncIterator[str]:
+        """The text of the responses being streamed, as it arrives.
+
+        A run streams every response: when one turns out not to end the run (a model thinking
+        aloud before it calls tools), an `InterimTextEnd` marker (the empty string) follows its
+        text, and the next response's text comes after it.
 
         Args:
-            delta: Yield each new piece (`True`) or the text so far (`False`).
+            delta: Yield each new piece (`True`) or the text so far (`False`), which starts
+                again from each marker (the marker itself is the empty text so far).
+            debounce_by: Group the pieces arriving within this many seconds into one yield
+                (`None`: a yield per piece). A response's text is always yielded whole before
+                its marker and at the end.
+            clock: Monotonic clock, in seconds, for `debounce_by`.
 
-        When a response turns out to call tools (models often think aloud first), the tools
-        run and streaming goes on with the next response; with `delta=False` the text then
-        starts again from that response.
+        Raises:
+            UserError: For structured output, or a negative `debounce_by`.
         """
         if not self._run.output_schema.allow_text or self._run.output_schema.tools:
             raise UserError(
                 'stream_text() needs an agent with output_type=str; use stream_output() for structured output.'
             )
-        text = ''
-        step = -1
+        due = debouncer(debounce_by, clock, 'stream_text')
+        run, text, step, held = self._run, '', -1, 0  # held: characters of `text` not yielded yet
         async for event in self.stream_events():
-            if self._run.ctx.run_step != step:
-                step, text = self._run.ctx.run_step, ''
             piece = _text_piece(event)
-            if piece:
-                if delta:
-                    yield piece
-                else:
-                    text += piece
-                    yield text
+            if piece is None:
+                if text and type(event) is PartStartEvent and isinstance(event.part, ToolCallPart):
+                    if held:
+                        yield text[-held:] if delta else text
+                    yield InterimTextEnd(text)
+                    text, held = '', 0
+                continue
+            if run.ctx.run_step != step:
+                if text:  # the last response's text was rejected, or followed its tool calls
+                    if held:
+                        yield text[-held:] if delta else text
+                    yield InterimTextEnd(text)
+                step, text, held = run.ctx.run_step, '', 0
+            text += piece
+            held += len(piece)
+            if due is None or due():
+                yield text[-held:] if delta else text
+                held = 0
+        if held:
+            yield text[-held:] if delta else text
 
     async def stream_output(
         self, *, interval: float = 0.1, clock: Callable[[], float] = time.monotonic
@@ -188,8 +228,10 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         if self._run.output_schema.text_function is not None:
             pass  # a TextOutput function runs on the whole text only: the final output is all there is
         elif self._run.output_schema.mode == 'text':
-            async for last in self.stream_text():
-                yield last
+            async for text in self.stream_text(debounce_by=None):
+                if type(text) is not InterimTextEnd:
+                    last = text
+                    yield last
         else:
             # Events pass straight from stream_events to the tracker: a generator in between would
             # cost more per chunk than all the partial validation.
@@ -201,6 +243,43 @@ class StreamedRunResult(_MessagesMixin, Generic[OutputDataT]):
         final = await self.get_output()
         if final != last:
             yield final
+
+    async def stream_responses(
+        self, *, debounce_by: float | None = 0.1, clock: Callable[[], float] = time.monotonic
+    ) -> AsyncIterator[tuple[ModelResponse, bool]]:
+        """Each response of the run as it grows, as `(response, is_last)`.
+
+        Each yield is a new `ModelResponse` with the parts received so far. A response that
+        does not end the run (it calls tools) is yielded whole before the next one starts; the
+        final response is yielded whole exactly once with `is_last=True`, once the output is
+        validated.
+
+        Args:
+            debounce_by: Yield at most once per this many seconds while a response grows
+                (`None`: after every event of its parts).
+            clock: Monotonic clock, in seconds, for `debounce_by`.
+
+        Raises:
+            UserError: For a negative `debounce_by`, or when the run was closed before it finished.
+            Exception: Whatever ended the run.
+        """
+        due = debouncer(debounce_by, clock, 'stream_responses')
+        run, step, grown = self._run, -1, False  # grown: the response has parts not yielded yet
+        async for event in self.stream_events():
+            if isinstance(event, (PartStartEvent, PartDeltaEvent, PartEndEvent)):
+                if run.ctx.run_step != step:
+                    if grown:  # the last response did not end the run: whole, before the next one
+                        yield _last_response(run.messages), False
+                    step = run.ctx.run_step
+                grown = True
+                if due is not None and not due():
+                    continue
+            elif not (grown and isinstance(event, FunctionToolCallEvent)):
+                continue  # a response that calls tools is complete when its calls are announced
+            yield cast('StreamedResponse', run.streamed).get(), False
+            grown = False
+        await self.get_output()
+        yield _last_response(run.messages), True
 
     async def get_output(self) -> OutputDataT:
         """Read the run to the end and return the validated output.
@@ -271,6 +350,10 @@ class _PartialOutputTracker:
             return None
         self._target, self._partial = event.index, PartialOutput(output, self._clock, self._interval)
         return self._partial.feed(piece) if piece else None
+
+
+def _last_response(messages: list[ModelMessage]) -> ModelResponse:
+    return next(message for message in reversed(messages) if isinstance(message, ModelResponse))
 
 
 def _text_piece(event: AgentStreamEvent) -> str | None:

@@ -12,15 +12,21 @@ from typing_extensions import ParamSpec
 from ._function_schema import DocstringFormat, FunctionSchema, callable_name, function_schema, schema_function
 from ._run_context import AgentDepsT, RunContext
 from .exceptions import UserError
+from .messages import ToolCallPart
 
 __all__ = (
     'AgentDepsT',
+    'ApprovalPredicate',
+    'DeferredToolRequests',
+    'DeferredToolResults',
     'DocstringFormat',
     'PrepareTool',
     'PrepareTools',
     'RunContext',
     'Tool',
+    'ToolApproved',
     'ToolDefinition',
+    'ToolDenied',
     'ToolKind',
     'ToolOptions',
 )
@@ -63,6 +69,69 @@ PrepareTools = Callable[
 ]
 """`Agent(prepare_tools=...)`, `toolset.prepared(...)`: the step's tool definitions, some changed or left out."""
 
+ApprovalPredicate = Callable[[RunContext[AgentDepsT], dict[str, Any]], 'bool | Awaitable[bool]']
+"""`requires_approval=` as a function of the run's context and the call's validated arguments, sync or async."""
+
+
+@dataclass(kw_only=True)
+class DeferredToolRequests:
+    """The tool calls a run stopped at: declare it in `output_type` (`[str, DeferredToolRequests]`).
+
+    The run that ends with it leaves every call of the response answered except these, so its
+    `all_messages()` (also as JSON) is all a later run needs to resume with `DeferredToolResults`.
+
+    Attributes:
+        calls: Calls whose result comes from elsewhere (their tool raised `CallDeferred`).
+        approvals: Calls waiting for a person's decision (`requires_approval`, or `ApprovalRequired` raised).
+        metadata: The `metadata` of the `ApprovalRequired` / `CallDeferred` raised, by call id.
+    """
+
+    calls: list[ToolCallPart] = field(default_factory=list[ToolCallPart])
+    approvals: list[ToolCallPart] = field(default_factory=list[ToolCallPart])
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
+
+
+@dataclass
+class ToolApproved:
+    """An approval, optionally with the arguments the call runs with instead of the model's.
+
+    Attributes:
+        override_args: Arguments replacing the model's (validated like them); `None` keeps the model's.
+    """
+
+    override_args: dict[str, Any] | None = None
+    kind: Literal['tool-approved'] = 'tool-approved'
+
+
+@dataclass
+class ToolDenied:
+    """A refusal: the call is not run and the model gets `message` as the tool's return.
+
+    Attributes:
+        message: What the model is told.
+    """
+
+    message: str = 'The tool call was denied.'
+    kind: Literal['tool-denied'] = 'tool-denied'
+
+
+@dataclass(kw_only=True)
+class DeferredToolResults:
+    """What a run resumes with: a decision or result for every call a `DeferredToolRequests` listed.
+
+    Attributes:
+        approvals: By call id: `True` or `ToolApproved(...)` runs the call, `False` or `ToolDenied(...)`
+            answers it with the denial message.
+        calls: By call id: the result of a call executed elsewhere (any JSON-serialisable value or a
+            `ToolReturn`), or a `ModelRetry` to send the model a retry prompt instead.
+    """
+
+    approvals: dict[str, bool | ToolApproved | ToolDenied] = field(
+        default_factory=dict[str, 'bool | ToolApproved | ToolDenied']
+    )
+    calls: dict[str, Any] = field(default_factory=dict[str, Any])
+
+
 _TOOL_NAME = re.compile(r'[a-zA-Z0-9_-]{1,64}')
 
 
@@ -100,6 +169,7 @@ class Tool(Generic[AgentDepsT]):
         prepare: Changes the tool's definition each step, or hides the tool (returns `None`).
         sequential: Run this tool's calls alone, never beside other calls of the same response.
         timeout: Seconds a call may take before the model gets a retry prompt; `None` for no limit.
+        requires_approval: `True`, or a predicate `(ctx, args) -> bool`: the call waits for a person's approval.
     """
 
     function: Callable[..., Any]
@@ -112,6 +182,7 @@ class Tool(Generic[AgentDepsT]):
     prepare: PrepareTool[AgentDepsT] | None
     sequential: bool
     timeout: float | None
+    requires_approval: bool | ApprovalPredicate[AgentDepsT]
 
     @overload
     def __init__(
@@ -128,6 +199,7 @@ class Tool(Generic[AgentDepsT]):
         prepare: PrepareTool[AgentDepsT] | None = ...,
         sequential: bool = ...,
         timeout: float | None = ...,
+        requires_approval: bool | ApprovalPredicate[AgentDepsT] = ...,
     ) -> None: ...
 
     @overload
@@ -145,6 +217,7 @@ class Tool(Generic[AgentDepsT]):
         prepare: PrepareTool[AgentDepsT] | None = ...,
         sequential: bool = ...,
         timeout: float | None = ...,
+        requires_approval: bool | ApprovalPredicate[AgentDepsT] = ...,
     ) -> None: ...
 
     def __init__(
@@ -161,6 +234,7 @@ class Tool(Generic[AgentDepsT]):
         prepare: PrepareTool[AgentDepsT] | None = None,
         sequential: bool = False,
         timeout: float | None = None,
+        requires_approval: bool | ApprovalPredicate[AgentDepsT] = False,
     ) -> None:
         """Read a function into a tool.
 
@@ -181,6 +255,9 @@ class Tool(Generic[AgentDepsT]):
                 run one after another instead of concurrently.
             timeout: Seconds a call may take; a call that takes longer is abandoned and the model gets
                 a retry prompt saying so (counted like any failure). `None` for no limit.
+            requires_approval: `True`: every call waits for a person's approval (the run ends with
+                `DeferredToolRequests`); a function `(ctx, args) -> bool` (sync or async, args validated):
+                the calls for which it returns true wait.
 
         Raises:
             UserError: The function can't be a tool, or the name, `max_retries` or `timeout` is invalid.
@@ -193,6 +270,7 @@ class Tool(Generic[AgentDepsT]):
         )
         self._setup(function, schema, name, description, max_retries, strict)
         self._set_options(prepare, sequential, timeout)
+        self.requires_approval = requires_approval
 
     def _set_options(self, prepare: PrepareTool[AgentDepsT] | None, sequential: bool, timeout: float | None) -> None:
         if timeout is not None and not timeout > 0:
@@ -255,6 +333,7 @@ class Tool(Generic[AgentDepsT]):
         tool = cls.__new__(cls)
         tool._setup(function, schema_function(function, json_schema, takes_ctx), name, description, max_retries, strict)
         tool._set_options(None, sequential, timeout)
+        tool.requires_approval = False
         return tool
 
     @classmethod
@@ -272,6 +351,7 @@ class Tool(Generic[AgentDepsT]):
             prepare=options.get('prepare'),
             sequential=options.get('sequential', False),
             timeout=options.get('timeout'),
+            requires_approval=options.get('requires_approval', False),
         )
 
     @property
@@ -313,3 +393,5 @@ class ToolOptions(TypedDict, total=False):
     """Run this tool's calls alone, never beside other calls of the same response."""
     timeout: float | None
     """Seconds a call may take before the model gets a retry prompt."""
+    requires_approval: bool | ApprovalPredicate[Any]
+    """`True`, or a predicate `(ctx, args) -> bool`: the call waits for a person's approval."""

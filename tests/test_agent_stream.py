@@ -7,7 +7,7 @@ import pytest
 from inline_snapshot import snapshot
 from pydantic import BaseModel
 
-from pydantic_ai_groq import Agent, AgentRunResultEvent, NativeOutput
+from pydantic_ai_groq import Agent, AgentRunResultEvent, InterimTextEnd, NativeOutput
 from pydantic_ai_groq.exceptions import ModelHTTPError, UserError
 from pydantic_ai_groq.messages import ModelResponse, TextPart
 from pydantic_ai_groq.models.groq import GroqModel
@@ -24,7 +24,7 @@ async def test_stream_text(emulator: GroqEmulator, model: GroqModel):
     agent = Agent(model)
     emulator.push(Reply(text='The quick brown fox'), Reply(text='The quick brown fox'))
     async with agent.run_stream('go') as result:
-        assert [text async for text in result.stream_text()] == [
+        assert [text async for text in result.stream_text(debounce_by=None)] == [
             'The ',
             'The quick ',
             'The quick brown ',
@@ -35,7 +35,12 @@ async def test_stream_text(emulator: GroqEmulator, model: GroqModel):
         assert result.usage().requests == 1
         assert result.result().output == 'The quick brown fox'
     async with agent.run_stream('go') as result:
-        assert [text async for text in result.stream_text(delta=True)] == ['The ', 'quick ', 'brown ', 'fox']
+        assert [text async for text in result.stream_text(delta=True, debounce_by=None)] == [
+            'The ',
+            'quick ',
+            'brown ',
+            'fox',
+        ]
     assert emulator.requests[0]['stream'] is True
 
 
@@ -51,8 +56,10 @@ async def test_stream_after_a_tool_step_and_thinking_aloud(emulator: GroqEmulato
         Reply(text='It is found.'),
     )
     async with agent.run_stream('go') as result:
-        texts = [text async for text in result.stream_text()]
-    assert texts == ['Let ', 'Let me ', 'Let me check.', 'It ', 'It is ', 'It is found.']
+        texts = [text async for text in result.stream_text(debounce_by=None)]
+    assert texts == ['Let ', 'Let me ', 'Let me check.', '', 'It ', 'It is ', 'It is found.']
+    assert isinstance(texts[3], InterimTextEnd)
+    assert texts[3].text == 'Let me check.'
     assert result.result().output == 'It is found.'
     assert [m.kind for m in result.all_messages()] == ['request', 'response', 'request', 'response']
     assert result.new_messages() == result.all_messages()

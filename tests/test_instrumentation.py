@@ -415,7 +415,7 @@ async def test_stream_closed_early_ends_its_spans(emulator: GroqEmulator, model:
     emulator.push(Reply(text='one two three four five six'))
     agent = Agent(model, instrument=telemetry.settings())
     async with agent.run_stream('Count') as result:
-        async for text in result.stream_text():
+        async for text in result.stream_text(debounce_by=None):
             if text.startswith('one two'):
                 break
         assert telemetry.spans() == []  # still streaming

@@ -15,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind
 
+from ..exceptions import ApprovalRequired, CallDeferred
 from ..messages import ModelResponse, ToolCallPart, ToolReturn
 from ..models import Model
 from . import InstrumentationSettings, InstrumentedModel
@@ -29,11 +30,12 @@ from ._semconv import (
 )
 
 if TYPE_CHECKING:
-    from .._run import AgentRun, AgentStreamEvent
+    from .._run import AgentRun
 
 __all__ = ('RunTelemetry',)
 
 T = TypeVar('T')
+ItemT = TypeVar('ItemT')
 
 
 class RunTelemetry:
@@ -52,10 +54,11 @@ class RunTelemetry:
         self.model = InstrumentedModel(model, settings)
         self._context: Context | None = None
 
-    async def trace_run(
-        self, run: AgentRun[Any], events: AsyncGenerator[AgentStreamEvent]
-    ) -> AsyncGenerator[AgentStreamEvent]:
-        """Yield the run's `events` inside the `invoke_agent` span, which ends when they end or are closed."""
+    async def trace_run(self, run: AgentRun[Any], events: AsyncGenerator[ItemT]) -> AsyncGenerator[ItemT]:
+        """Yield the run's `events` (and nodes, for `agent.iter`) inside the `invoke_agent` span.
+
+        The span ends when they end or are closed.
+        """
         name = self._agent_name
         span = self._settings.tracer.start_span(
             f'invoke_agent {name}' if name else 'invoke_agent', kind=SpanKind.INTERNAL, attributes=self._attributes
@@ -72,6 +75,8 @@ class RunTelemetry:
             usage = run.usage
             span.set_attribute('gen_ai.usage.input_tokens', usage.input_tokens)
             span.set_attribute('gen_ai.usage.output_tokens', usage.output_tokens)
+            if run.ctx.metadata is not None:
+                span.set_attribute('metadata', json_text(run.ctx.metadata))
             if self._settings.include_content and span.is_recording():
                 self._record_content(span, run)
             span.end()
@@ -106,6 +111,11 @@ class RunTelemetry:
             # Current while the tool runs (no yield in between), so spans the tool makes nest under it.
             with trace.use_span(span, record_exception=False, set_status_on_exception=False):
                 result = await execution
+        except (ApprovalRequired, CallDeferred) as e:  # not a failure: the call waits for a person or elsewhere
+            span.set_attribute(
+                'pydantic_ai_groq.tool.deferred', 'approval' if isinstance(e, ApprovalRequired) else 'external'
+            )
+            raise
         except Exception as e:  # ModelRetry and invalid arguments too: each retry is a failed span, then a new one
             record_error(span, e, include_content=self._settings.include_content)
             raise

@@ -45,6 +45,7 @@ class ToolsetTool(Generic[AgentDepsT]):
         args_validator: Validates the model's JSON arguments before `call_tool`.
         sequential: Run this tool's calls alone, never beside other calls of the same response.
         timeout: Seconds a call may take before the model gets a retry prompt; `None` for no limit.
+        requires_approval: `True`, or a predicate `(ctx, args) -> bool`: calls wait for a person's approval.
         wrapped: For a tool a wrapper renamed (`prefixed`, `renamed`): the tool as the wrapped toolset offered it.
     """
 
@@ -55,6 +56,7 @@ class ToolsetTool(Generic[AgentDepsT]):
     sequential: bool = False
     timeout: float | None = None
     wrapped: ToolsetTool[AgentDepsT] | None = None
+    requires_approval: bool | Callable[..., Any] = False
 
 
 class AbstractToolset(ABC, Generic[AgentDepsT]):

@@ -114,6 +114,7 @@ class FunctionToolset(AbstractToolset[AgentDepsT]):
             args_validator=tool.function_schema,
             sequential=tool.sequential,
             timeout=tool.timeout,
+            requires_approval=tool.requires_approval,
         )
 
     async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:

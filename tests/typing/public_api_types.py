@@ -17,12 +17,15 @@ from typing_extensions import TypedDict, assert_type
 
 from pydantic_ai_groq import (
     Agent,
+    AgentRun,
     AgentRunResult,
     AgentRunResultEvent,
+    End,
     NativeOutput,
     PromptedOutput,
     RunContext,
     StreamedRunResult,
+    StreamedRunResultSync,
     StructuredDict,
     TextOutput,
     Tool,
@@ -124,6 +127,14 @@ async def run_results(agent: Agent[Deps, City], deps: Deps) -> None:
             assert_type(text, str)
         assert_type(await streamed.get_output(), City)
         assert_type(streamed.result().output, City)
+    with agent.run_stream_sync('q', deps=deps) as streamed_sync:
+        assert_type(streamed_sync, StreamedRunResultSync[City])
+        for partial in streamed_sync.stream_output():
+            assert_type(partial, City)
+        for response, is_last in streamed_sync.stream_responses():
+            assert_type(response, ModelResponse)
+            assert_type(is_last, bool)
+        assert_type(streamed_sync.get_output(), City)
     async with agent.run_stream_events('q', deps=deps) as events:
         async for event in events:
             if isinstance(event, AgentRunResultEvent):
@@ -133,8 +144,8 @@ async def run_results(agent: Agent[Deps, City], deps: Deps) -> None:
 
 
 async def wrong_deps(agent: Agent[Deps, City]) -> None:
-    await agent.run('q', deps=42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    agent.run_sync('q', deps='key')  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    await agent.run('q', deps=42)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    agent.run_sync('q', deps='key')  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
     with agent.override(deps=Deps('test')):
         pass
     with agent.override(deps=42):  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
@@ -290,3 +301,34 @@ def history_processors() -> None:
     agent = Agent(MODEL, deps_type=Deps, history_processors=[keep_last_turns(3), keep_requests, with_deps])
     assert_type(agent, Agent[Deps, str])
     assert_type(keep_last_turns(2)([]), list[ModelMessage])
+
+
+async def per_run_output_types(agent: Agent[Deps, City], deps: Deps) -> None:
+    assert_type((await agent.run('q', deps=deps)).output, City)
+    assert_type((await agent.run('q', deps=deps, output_type=int)).output, int)
+    assert_type((await agent.run('q', output_type=City | int)).output, City | int)
+    assert_type((await agent.run('q', output_type=ToolOutput(Weather))).output, Weather)
+    assert_type((await agent.run('q', output_type=NativeOutput(int))).output, int)
+    assert_type((await agent.run('q', output_type=TextOutput(_word_count))).output, int)
+    assert_type((await agent.run('q', output_type=[ToolOutput(City), ToolOutput(int)])).output, City | int)  # type: ignore[assert-type]
+    assert_type(agent.run_sync('q', output_type=str).output, str)
+    async with agent.run_stream('q', output_type=int) as streamed:
+        assert_type(streamed, StreamedRunResult[int])
+    async with agent.run_stream_events('q', output_type=int) as events:
+        async for event in events:
+            if isinstance(event, AgentRunResultEvent):
+                assert_type(event.result.output, int)
+    async with agent.iter('q', deps=deps) as run:
+        assert_type(run, AgentRun[Deps, City])
+        if run.result is not None:
+            assert_type(run.result.output, City)
+    async with agent.iter('q', output_type=int) as int_run:
+        assert_type(int_run, AgentRun[Deps, int])
+        node = int_run.next_node
+        if isinstance(node, End):
+            assert_type(node.data.output, Any)
+    await agent.run('q', output_type=42)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+    await agent.run('q', metadata={'tenant': 'acme'}, instructions=['Be brief.', lambda: 'Be kind.'])
+    await agent.run('q', metadata=lambda ctx: {'step': ctx.run_step})
+    with agent.override(instructions='Be brief.', model_settings={'temperature': 0.0}):
+        pass

@@ -1,35 +1,40 @@
-"""`Agent`: a model, tools, instructions and an output type, run as a tool-calling loop."""
+"""`Agent`: a model, tools, instructions and an output type, run as a tool-calling loop.
+
+The class is built in layers: `_prepare.py` holds the agent's configuration and turns it into
+one `AgentRun`; `_streams.py` and `_runs.py` add the run entry points; this module constructs the agent and adds
+its tool decorators and `override`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, cast, overload
 
 from typing_extensions import ParamSpec, TypeVar, Unpack
 
-from ._instrumentation_default import default_instrumentation
-from ._output import OutputSchema, build_output_schema
-from ._run import AgentRun, EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
-from .builtin_tools import AbstractBuiltinTool
-from .exceptions import UserError
-from .history_processors import HistoryProcessor
-from .messages import ModelMessage, UserContent
-from .models import Model, ModelRequestParameters, check_model_string, infer_model
-from .output import OutputDataT, OutputSpec
-from .result import AgentEventStream, AgentRunResult, StreamedRunResult, finished_result
-from .settings import ModelSettings, merge_model_settings
-from .tools import AgentDepsT, PrepareTools, RunContext, Tool, ToolOptions
-from .toolsets import AbstractToolset, CombinedToolset, FunctionToolset
-from .usage import UsageLimits
+from .._output import build_output_schema
+from .._run import EndStrategy, OutputValidator, SystemPromptFunc, capture_run_messages
+from ..builtin_tools import AbstractBuiltinTool
+from ..exceptions import UserError
+from ..history_processors import HistoryProcessor
+from ..models import Model, check_model_string, infer_model
+from ..output import OutputDataT, OutputSpec
+from ..result import AgentEventStream
+from ..run import EventStreamHandler
+from ..settings import ModelSettings
+from ..tools import AgentDepsT, PrepareTools, RunContext, Tool, ToolOptions
+from ..toolsets import AbstractToolset, CombinedToolset, FunctionToolset
+from ..usage import UsageLimits
+from ._prepare import NO_OVERRIDES, Instructions, Overrides, instructions_list
+from ._runs import AgentRuns
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm
 
-    from .instrumentation import InstrumentationSettings
-    from .output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
+    from ..instrumentation import InstrumentationSettings
+    from ..output import NativeOutput, PromptedOutput, TextOutput, ToolOutput
 
 __all__ = ('Agent', 'AgentEventStream', 'EndStrategy', 'ToolOptions', 'capture_run_messages')
 
@@ -39,19 +44,7 @@ ToolReturnT = TypeVar('ToolReturnT')
 PlainToolFuncT = TypeVar('PlainToolFuncT', bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class _Overrides:
-    """What `Agent.override` replaces for the runs inside its block (deps in a tuple: `None` is a value)."""
-
-    model: Model | None = None
-    deps: tuple[Any] | None = None
-    toolset: AbstractToolset[Any] | None = None
-
-
-_NO_OVERRIDES = _Overrides()
-
-
-class Agent(Generic[AgentDepsT, OutputDataT]):
+class Agent(AgentRuns[AgentDepsT, OutputDataT]):
     """A model with instructions, tools and an output type, run as a tool-calling loop.
 
     ```python
@@ -88,6 +81,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             messages before every request and return the ones to send, in order; the run keeps them all
             (see `history_processors.keep_last_turns`). One that separates a tool call from its return
             fails the run with a `UserError` before the request.
+        event_stream_handler: `async (ctx, events) -> None`, called in every run (unless the run
+            passes its own) with the events of each model request and each tool-call step as they
+            happen; see `Agent.run`.
 
     Raises:
         UserError: For a model string in another form, duplicate tool names, or an unusable output type.
@@ -114,6 +110,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         name: str | None = ...,
         instrument: InstrumentationSettings | bool | None = ...,
         history_processors: Sequence[HistoryProcessor] = ...,
+        event_stream_handler: EventStreamHandler | None = ...,
     ) -> None: ...
 
     @overload
@@ -141,6 +138,7 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         name: str | None = ...,
         instrument: InstrumentationSettings | bool | None = ...,
         history_processors: Sequence[HistoryProcessor] = ...,
+        event_stream_handler: EventStreamHandler | None = ...,
     ) -> None: ...
 
     def __init__(
@@ -163,21 +161,22 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         name: str | None = None,
         instrument: InstrumentationSettings | bool | None = None,
         history_processors: Sequence[HistoryProcessor] = (),
+        event_stream_handler: EventStreamHandler | None = None,
     ) -> None:
         if isinstance(model, str):
             check_model_string(model)
         self._model = model
         self.name = name
         self.deps_type = deps_type
-        self._output_schema: OutputSchema = build_output_schema(output_type)
-        single = instructions is not None and (isinstance(instructions, str) or callable(instructions))
-        self._instructions: list[str | SystemPromptFunc] = [instructions] if single else list(instructions or ())  # type: ignore[list-item]
+        self._output_schema = build_output_schema(output_type)
+        self._instructions = instructions_list(instructions)
         self._system_prompts: list[str | SystemPromptFunc] = (
             [system_prompt] if isinstance(system_prompt, str) else list(system_prompt)
         )
         self._set_toolsets(tools, toolsets, prepare_tools)
         self._builtin_tools = list(builtin_tools)
         self._history_processors = list(history_processors)
+        self._event_stream_handler = event_stream_handler
         if retries < 0 or (output_retries is not None and output_retries < 0):
             raise UserError(f'retries and output_retries must be >= 0, got {retries} and {output_retries}.')
         self._retries = retries
@@ -188,9 +187,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             raise UserError(f"end_strategy={end_strategy!r} is not allowed; use 'early' or 'exhaustive'.")
         self.end_strategy: EndStrategy = end_strategy
         self._output_validators: list[OutputValidator] = []
-        self._overrides: ContextVar[_Overrides] = ContextVar('_overrides', default=_NO_OVERRIDES)
+        self._overrides: ContextVar[Overrides] = ContextVar('_overrides', default=NO_OVERRIDES)
         if instrument is True:
-            from .instrumentation import InstrumentationSettings  # OpenTelemetry is imported only when instrumenting
+            from ..instrumentation import InstrumentationSettings  # OpenTelemetry is imported only when instrumenting
 
             instrument = InstrumentationSettings()
         self._instrument: InstrumentationSettings | Literal[False] | None = instrument
@@ -305,6 +304,8 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
         deps: AgentDepsT | None = None,
         toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
         tools: Sequence[ToolFunc | Tool[AgentDepsT]] | None = None,
+        instructions: Instructions = None,
+        model_settings: ModelSettings | None = None,
     ) -> Generator[None]:
         """Replace the model, deps, toolsets and/or function tools of every run inside the block (for tests).
 
@@ -313,6 +314,9 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             deps: The deps to use instead, whatever a run passes.
             toolsets: The toolsets to use instead of the agent's `toolsets`.
             tools: The function tools to use instead of the agent's `tools` and `@agent.tool`s.
+            instructions: Instructions to use instead of the agent's (a run's own `instructions=`
+                still come after them).
+            model_settings: Settings that win over the agent's and each run's, key by key.
         """
         current = self._overrides.get()
         toolset = current.toolset
@@ -320,179 +324,15 @@ class Agent(Generic[AgentDepsT, OutputDataT]):
             function_toolset = self._function_toolset if tools is None else FunctionToolset[AgentDepsT](tools)
             toolset = self._combined(function_toolset, self._toolsets if toolsets is None else list(toolsets))
         token = self._overrides.set(
-            _Overrides(
+            Overrides(
                 infer_model(model) if model is not None else current.model,
                 (deps,) if deps is not None else current.deps,
                 toolset,
+                instructions_list(instructions) if instructions is not None else current.instructions,
+                model_settings if model_settings is not None else current.model_settings,
             )
         )
         try:
             yield
         finally:
             self._overrides.reset(token)
-
-    def _prepare_run(
-        self,
-        user_prompt: str | Sequence[UserContent] | None,
-        message_history: Sequence[ModelMessage] | None,
-        deps: AgentDepsT | None,
-        model: Model | str | None,
-        model_settings: ModelSettings | None,
-        usage_limits: UsageLimits | None,
-        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None,
-    ) -> AgentRun[AgentDepsT]:
-        overrides = self._overrides.get()
-        chosen = overrides.model or model or self._model
-        if chosen is None:
-            raise UserError('No model: pass one to Agent(...) or to this run (model=...).')
-        resolved = infer_model(chosen)
-        if isinstance(self._model, str) and chosen is self._model:
-            self._model = resolved  # build the model from its string once
-        run_deps: Any = overrides.deps[0] if overrides.deps is not None else deps
-        schema = self._output_schema
-        toolset = overrides.toolset or self._toolset
-        if toolsets:
-            toolset = CombinedToolset([toolset, *toolsets])
-        may_call_tools = bool(
-            self._function_toolset.tools or self._toolsets or toolsets or toolset is not self._toolset
-        )
-        params = ModelRequestParameters(
-            function_tools=[],  # each step's, from the toolsets
-            builtin_tools=self._builtin_tools,
-            output_mode=schema.mode,
-            output_tools=schema.tool_defs,
-            output_object=schema.output_object,
-            allow_text_output=schema.allow_text or schema.mode in ('native', 'prompted'),
-        )
-        instructions = list(self._instructions)
-        if output_instructions := schema.instructions_for(function_tools=may_call_tools):
-            instructions.append(output_instructions)
-        return AgentRun(
-            model=resolved,
-            deps=run_deps,
-            user_prompt=user_prompt,
-            message_history=message_history,
-            output_schema=schema,
-            toolset=toolset,
-            may_call_tools=may_call_tools,
-            model_settings=merge_model_settings(self._model_settings, model_settings) or None,  # pyright: ignore[reportArgumentType]
-            usage_limits=usage_limits or self._usage_limits or UsageLimits(),
-            params=params,
-            end_strategy=self.end_strategy,
-            default_retries=self._retries,
-            output_retries=self._output_retries,
-            output_validators=list(self._output_validators),
-            instructions=instructions,
-            system_prompts=self._system_prompts,
-            instrumentation=default_instrumentation() if self._instrument is None else self._instrument or None,
-            agent_name=self.name,
-            history_processors=self._history_processors,
-        )
-
-    async def run(
-        self,
-        user_prompt: str | Sequence[UserContent] | None = None,
-        *,
-        message_history: Sequence[ModelMessage] | None = None,
-        deps: AgentDepsT | None = None,
-        model: Model | str | None = None,
-        model_settings: ModelSettings | None = None,
-        usage_limits: UsageLimits | None = None,
-        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
-    ) -> AgentRunResult[OutputDataT]:
-        """Run the loop to the end and return the result.
-
-        Args:
-            user_prompt: What the user says (text, or text and images); may be omitted when
-                `message_history` ends with a request to answer.
-            message_history: Earlier messages, to continue a conversation.
-            deps: Dependencies handed to tools and prompt functions as `ctx.deps`.
-            model: A model for this run instead of the agent's.
-            model_settings: Settings for this run, over the agent's.
-            usage_limits: Limits for this run instead of the agent's.
-            toolsets: More toolsets for this run, beside the agent's.
-
-        Raises:
-            UnexpectedModelBehavior: When retries run out or the output is cut off.
-            UsageLimitExceeded: When a usage limit would be exceeded.
-            ModelHTTPError: When Groq answers with an error.
-        """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
-        async for _ in agent_run.events(stream=False):
-            pass
-        return finished_result(agent_run)
-
-    def run_sync(
-        self,
-        user_prompt: str | Sequence[UserContent] | None = None,
-        *,
-        message_history: Sequence[ModelMessage] | None = None,
-        deps: AgentDepsT | None = None,
-        model: Model | str | None = None,
-        model_settings: ModelSettings | None = None,
-        usage_limits: UsageLimits | None = None,
-        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
-    ) -> AgentRunResult[OutputDataT]:
-        """`run` for scripts and threads: runs on the process's one sync event loop and returns the result.
-
-        Raises:
-            UserError: When called inside a running event loop (use `await agent.run(...)` there).
-        """
-
-        async def main() -> AgentRunResult[OutputDataT]:
-            return await self.run(
-                user_prompt,
-                message_history=message_history,
-                deps=deps,
-                model=model,
-                model_settings=model_settings,
-                usage_limits=usage_limits,
-                toolsets=toolsets,
-            )
-
-        from ._sync import run_sync  # here: only sync callers pay for the event loop thread's imports
-
-        return run_sync(main, 'run_sync', 'agent.run')
-
-    @asynccontextmanager
-    async def run_stream(
-        self,
-        user_prompt: str | Sequence[UserContent] | None = None,
-        *,
-        message_history: Sequence[ModelMessage] | None = None,
-        deps: AgentDepsT | None = None,
-        model: Model | str | None = None,
-        model_settings: ModelSettings | None = None,
-        usage_limits: UsageLimits | None = None,
-        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
-    ) -> AsyncGenerator[StreamedRunResult[OutputDataT]]:
-        """Run with every model response streamed; yields a `StreamedRunResult`.
-
-        Tool-call steps run as usual; read the answer with `stream_text()`, `stream_output()`
-        or `get_output()`. Leaving the block early closes the HTTP stream.
-        """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
-        events = agent_run.events(stream=True)
-        try:
-            yield StreamedRunResult[OutputDataT](agent_run, events)
-        finally:
-            await events.aclose()
-
-    def run_stream_events(
-        self,
-        user_prompt: str | Sequence[UserContent] | None = None,
-        *,
-        message_history: Sequence[ModelMessage] | None = None,
-        deps: AgentDepsT | None = None,
-        model: Model | str | None = None,
-        model_settings: ModelSettings | None = None,
-        usage_limits: UsageLimits | None = None,
-        toolsets: Sequence[AbstractToolset[AgentDepsT]] | None = None,
-    ) -> AgentEventStream[OutputDataT]:
-        """Every event of a streamed run, in order, then an `AgentRunResultEvent` with the result.
-
-        Use `async with agent.run_stream_events(...) as events: async for event in events: ...`
-        (or iterate it directly and read it to the end).
-        """
-        agent_run = self._prepare_run(user_prompt, message_history, deps, model, model_settings, usage_limits, toolsets)
-        return AgentEventStream(agent_run)
