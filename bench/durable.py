@@ -7,7 +7,7 @@ records and one SQLite commit per step.
 Two rows: the SQLite file in memory-backed storage (`/dev/shm`), which measures the CPU cost of
 DBOS and of our step wrappers (the target: it is what the code decides), and the file on disk,
 where each commit waits for the disk's fsync (context: it moves with the disk and its load, from
-about 14 to 23 ms a step on the 2-core machine these figures come from).
+about 4 to 23 ms a step on the 2-core machine these figures come from).
 """
 
 from __future__ import annotations

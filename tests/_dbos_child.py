@@ -4,7 +4,8 @@
 `charge` call appends a line to), `crash` (`none`; `mid_request`: as the second model request's answer
 arrives, inside its step; `in_tool`: after the tool's side effect, before its step is recorded;
 `after_tool`: after the tool's step is recorded, before the next model request), `mode`
-(`start`: run the workflow `workflow_id`; `recover`: launch DBOS, which resumes it, and wait for it;
+(`start`: run the workflow `workflow_id`, the billing one or, with `workflow: refund`, the refund
+one that waits for a person's approval; `recover`: launch DBOS, which resumes it, and wait for it;
 `enqueue`: enqueue `count` runs; `work`: run queued runs until `stop_file` exists), and
 optionally `executor_id`, `concurrency` (per worker), `crash_at_call` (which `charge` call of this
 process dies, 1 by default), `gate_file` (each `charge` waits for it to exist; in `work` mode,
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 from dbos import DBOS, DBOSConfig, SetWorkflowID
 
-from pydantic_ai_groq import Agent, ModelMessage, ToolReturnPart
+from pydantic_ai_groq import Agent, DeferredToolRequests, DeferredToolResults, ModelMessage, ToolReturnPart
 from pydantic_ai_groq.durable.dbos import DBOSAgent, StepConfig
 from pydantic_ai_groq.models.groq import GroqModel
 
@@ -103,6 +104,32 @@ async def handle(ticket: str) -> dict[str, Any]:
     }
 
 
+refunds = Agent(model, name='refunds', output_type=[str, DeferredToolRequests])
+
+
+@refunds.tool_plain(requires_approval=True)
+def refund(order: int) -> str:
+    """Refund an order."""
+    with open(config['side_effects'], 'a') as f:
+        f.write(f'refund {order}\n')
+    return f'refunded {order}'
+
+
+durable_refunds = DBOSAgent(refunds)
+
+
+@DBOS.workflow(name='billing.refund')
+async def refund_flow(ticket: str) -> dict[str, Any]:
+    result = await durable_refunds.run(ticket)
+    while isinstance(result.output, DeferredToolRequests):
+        # Waits for a person's decisions, for days if need be: sent with DBOS.send / DBOSClient.send.
+        await DBOS.set_event_async('waiting_for', [call.tool_call_id for call in result.output.approvals])
+        decisions = await DBOS.recv_async('approvals', timeout_seconds=config.get('approval_timeout', 3600))
+        results = DeferredToolResults(approvals=decisions)
+        result = await durable_refunds.run(message_history=result.all_messages(), deferred_tool_results=results)
+    return {'output': result.output, 'requests': result.usage().requests, 'pid': os.getpid()}
+
+
 dbos_config: DBOSConfig = {
     'name': 'billing',
     'system_database_url': config['db_url'],
@@ -118,10 +145,13 @@ queue = DBOS.register_queue('billing-runs', worker_concurrency=config.get('concu
 mode = config['mode']
 if mode == 'start':
     with SetWorkflowID(config['workflow_id']):
-        handle_ = DBOS.start_workflow(handle, 'Charge 5 to the card')
-    results = [handle_.get_result()]
+        if config.get('workflow') == 'refund':
+            handle_ = DBOS.start_workflow(refund_flow, 'Refund order 7')
+        else:
+            handle_ = DBOS.start_workflow(handle, 'Charge 5 to the card')
+    results = [handle_.get_result(polling_interval_sec=0.05)]
 elif mode == 'recover':
-    results = [DBOS.retrieve_workflow(config['workflow_id']).get_result()]
+    results = [DBOS.retrieve_workflow(config['workflow_id']).get_result(polling_interval_sec=0.05)]
 elif mode == 'enqueue':
     handles = [queue.enqueue(handle, f'Charge {n}') for n in range(config['count'])]
     print(json.dumps({'workflow_ids': [h.get_workflow_id() for h in handles]}), flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socketserver
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from dbos import DBOS, SetWorkflowID
 
 from pydantic_ai_groq import (
     Agent,
+    DeferredToolRequests,
+    DeferredToolResults,
     ModelAPIError,
     ModelHTTPError,
     ModelRetry,
@@ -34,6 +36,7 @@ from pydantic_ai_groq.durable.dbos import DBOSAgent, DBOSModel, StepConfig
 from pydantic_ai_groq.durable.dbos._model import CompletedStream
 from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.models.groq import GroqModel
+from pydantic_ai_groq.run import AgentStreamEvent
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply, ToolCallReply
 
 FAST = StepConfig(max_attempts=3, interval_seconds=0.0, backoff_rate=1.0)
@@ -333,3 +336,56 @@ def test_dbos_model_names_the_wrapped_model(emulator: GroqEmulator) -> None:
     model = DBOSModel(emulator.model('llama-3.1-8b-instant'), 'x.model')
     assert (model.model_name, model.system) == ('llama-3.1-8b-instant', 'groq')
     assert ModelRequestParameters().tool_defs == []
+
+
+@pytest.mark.usefixtures('dbos')
+async def test_an_event_stream_handler_sees_each_response_from_its_streamed_step(emulator: GroqEmulator) -> None:
+    emulator.push(Reply(tool_calls=[ToolCallReply('lookup', {'order': 7})]), Reply(text='Shipped.', chunk_size=2))
+    agent = Agent(emulator.model(), name='watched')
+
+    @agent.tool_plain
+    def lookup(order: int) -> str:
+        return 'shipped'
+
+    seen: list[str] = []
+
+    async def handler(ctx: RunContext[None], events: AsyncIterable[AgentStreamEvent]) -> None:
+        async for event in events:
+            seen.append(type(event).__name__)
+
+    with SetWorkflowID('watched-1'):
+        result = await DBOSAgent(agent, event_stream_handler=handler).run('Where is order 7?')
+    assert result.output == 'Shipped.'
+    assert await _steps('watched-1') == [
+        'watched.model.request_stream',
+        'watched.tool.lookup',
+        'watched.model.request_stream',
+    ]
+    assert seen.count('PartStartEvent') == 2
+    assert 'FunctionToolResultEvent' in seen
+
+
+@pytest.mark.usefixtures('dbos')
+async def test_a_deferred_run_resumes_with_the_decisions_as_a_new_workflow(emulator: GroqEmulator) -> None:
+    emulator.push(
+        Reply(tool_calls=[ToolCallReply('refund', {'order': 7}, id='call_1')]), Reply(text='Refunded order 7.')
+    )
+    agent = Agent(emulator.model(), name='approvals', output_type=[str, DeferredToolRequests])
+    refunded: list[int] = []
+
+    @agent.tool_plain(requires_approval=True)
+    def refund(order: int) -> str:
+        refunded.append(order)
+        return f'refunded {order}'
+
+    durable = DBOSAgent(agent)
+    asked = await durable.run('Refund order 7')
+    assert isinstance(asked.output, DeferredToolRequests)
+    assert [call.tool_call_id for call in asked.output.approvals] == ['call_1']
+    assert refunded == []
+    decisions = DeferredToolResults(approvals={'call_1': True})
+    with SetWorkflowID('approved-1'):
+        done = await durable.run(message_history=asked.all_messages(), deferred_tool_results=decisions)
+    assert done.output == 'Refunded order 7.'
+    assert refunded == [7]
+    assert await _steps('approved-1') == ['approvals.tool.refund', 'approvals.model.request']

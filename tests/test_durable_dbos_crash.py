@@ -12,11 +12,13 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
+from dbos import DBOSClient
 
 from pydantic_ai_groq import Agent
 from pydantic_ai_groq.models.groq import GroqModel
@@ -121,3 +123,49 @@ async def test_killed_mid_model_request_sends_only_that_request_again(
     assert first != second
     assert _charges(tmp_path) == ['5']
     assert _usage_of(result) == await _uninterrupted_usage()
+
+
+async def test_a_run_waiting_for_approval_survives_its_process_and_resumes_on_a_message(tmp_path: Path) -> None:
+    emulator = GroqEmulator(
+        [Reply(tool_calls=[ToolCallReply('refund', {'order': 7}, id='call_1')]), Reply(text='Refunded order 7.')]
+    )
+    db_url = f'sqlite:///{tmp_path / "dbos.sqlite"}'
+    with emulator.serve() as base_url:
+        config = {
+            'db_url': db_url,
+            'base_url': base_url,
+            'side_effects': str(tmp_path / 'charges.txt'),
+            'workflow': 'refund',
+            'workflow_id': 'refund-1',
+            'mode': 'start',
+        }
+        waiting = subprocess.Popen([sys.executable, str(CHILD), json.dumps(config)], stderr=subprocess.PIPE, text=True)
+        try:
+            await _until(lambda: len(emulator.requests) == 1 or waiting.poll() is not None)
+            client = DBOSClient(system_database_url=db_url)
+            try:
+                # The workflow says what it waits for; then its process dies while it waits.
+                assert client.get_event('refund-1', 'waiting_for', timeout_seconds=CHILD_TIMEOUT) == ['call_1']
+                waiting.kill()
+                assert waiting.wait(timeout=CHILD_TIMEOUT) == -signal.SIGKILL
+                # The decision arrives while no process runs the workflow: DBOS keeps it.
+                client.send('refund-1', {'call_1': True}, topic='approvals')
+            finally:
+                client.destroy()
+        finally:
+            if waiting.poll() is None:  # pragma: no cover - only when an assertion above failed
+                waiting.kill()
+            waiting.communicate()
+        recovered = _run_child({**config, 'mode': 'recover'})
+    assert recovered.returncode == 0, recovered.stderr
+    [result] = json.loads(recovered.stdout.splitlines()[-1])
+    assert result['output'] == 'Refunded order 7.'
+    assert len(emulator.requests) == 2  # the request that asked for the refund was not sent again
+    assert _charges(tmp_path) == ['refund 7']  # refunded once, after the approval
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for `condition`, polling, with a generous upper bound (nothing here measures speed)."""
+    with anyio.fail_after(CHILD_TIMEOUT):
+        while not condition():
+            await anyio.sleep(0.05)

@@ -18,7 +18,9 @@ from ...messages import ModelMessage, ModelMessagesTypeAdapter, UserContent
 from ...models import infer_model
 from ...output import OutputDataT
 from ...result import AgentRunResult
+from ...run import EventStreamHandler
 from ...settings import ModelSettings
+from ...tools import DeferredToolResults
 from ...usage import UsageLimits
 from ._model import DBOSModel, without_sdk_retries
 from ._steps import StepConfig, check_serialisable
@@ -53,6 +55,9 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         model_step_config: How DBOS retries a model request that failed with 429, 498, 5xx or a lost
             connection (the groq SDK's own retries are turned off inside steps).
         tool_step_config: How DBOS retries a tool call that raised; `None` (default) never retries one.
+        event_stream_handler: Gets every run's events (code, not data: it is not stored with the run). A
+            model response reaches it once its step completed, so a resumed run gives it the responses
+            read back from their steps again.
 
     Raises:
         UserError: The agent has no name.
@@ -64,6 +69,7 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         *,
         model_step_config: StepConfig | None = None,
         tool_step_config: StepConfig | None = None,
+        event_stream_handler: EventStreamHandler | None = None,
     ) -> None:
         if not agent.name:
             raise UserError(
@@ -74,26 +80,11 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         self.name: str = agent.name
         self.model_step_config = model_step_config or StepConfig()
         self.tool_step_config = tool_step_config
+        self.event_stream_handler = event_stream_handler
         self._deps_adapter: pydantic.TypeAdapter[Any] | None = None
 
-        async def run_workflow(
-            user_prompt: str | Sequence[UserContent] | None,
-            history_json: str | None,
-            deps_json: str | None,
-            model: str | None,
-            model_settings: ModelSettings | None,
-            usage_limits: UsageLimits | None,
-        ) -> AgentRunResult[OutputDataT]:
-            history = ModelMessagesTypeAdapter.validate_json(history_json) if history_json is not None else None
-            deps = self._deps_type_adapter().validate_json(deps_json) if deps_json is not None else None
-            with self._durable_run(model):
-                return await agent.run(
-                    user_prompt,
-                    message_history=history,
-                    deps=deps,
-                    model_settings=model_settings,
-                    usage_limits=usage_limits,
-                )
+        async def run_workflow(*inputs: Any) -> AgentRunResult[OutputDataT]:
+            return await self._run_in_workflow(*inputs)
 
         run_workflow.__qualname__ = f'DBOSAgent[{self.name}].run'
         self._workflow = DBOS.workflow(name=f'{self.name}.run')(run_workflow)
@@ -107,6 +98,7 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         model: str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """Run the agent as the DBOS workflow `{name}.run` and return the result (see `Agent.run`).
 
@@ -117,12 +109,14 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
             model: A `'groq:<model-name>'` for this run instead of the agent's model (a string: it is stored).
             model_settings: Settings for this run, over the agent's.
             usage_limits: Limits for this run instead of the agent's.
+            deferred_tool_results: Decisions and results for the calls a `DeferredToolRequests` listed, to
+                resume a run with `message_history` (see "Human in the loop").
 
         Raises:
             UserError: `deps` or `model` cannot be stored (naming the field that cannot be serialised).
         """
         inputs = self._workflow_inputs(user_prompt, message_history, deps, model, model_settings, usage_limits)
-        return await self._workflow(*inputs)
+        return await self._workflow(*inputs, deferred_tool_results)
 
     def run_sync(
         self,
@@ -133,6 +127,7 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         model: str | None = None,
         model_settings: ModelSettings | None = None,
         usage_limits: UsageLimits | None = None,
+        deferred_tool_results: DeferredToolResults | None = None,
     ) -> AgentRunResult[OutputDataT]:
         """`run` for sync code: starts the workflow on DBOS's event loop and waits for its result.
 
@@ -145,7 +140,9 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
             asyncio.get_running_loop()
         except RuntimeError:
             inputs = self._workflow_inputs(user_prompt, message_history, deps, model, model_settings, usage_limits)
-            handle: Any = DBOS.start_workflow(self._workflow, *inputs)  # an async workflow, on DBOS's loop
+            handle: Any = DBOS.start_workflow(
+                self._workflow, *inputs, deferred_tool_results
+            )  # an async workflow, on DBOS's loop
             return handle.get_result()
         raise UserError(
             'DBOSAgent.run_sync() cannot be called inside a running event loop: use `await durable.run(...)` instead.'
@@ -160,7 +157,10 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         model_settings: ModelSettings | None,
         usage_limits: UsageLimits | None,
     ) -> _WorkflowInputs:
-        """What the workflow stores to start the run again: history and deps as JSON, by our own adapters."""
+        """What the workflow stores to start the run again: history and deps as JSON, by our own adapters.
+
+        The rest (prompt, settings, limits, deferred results) is plain data that DBOS's serializer stores.
+        """
         if model is not None and not isinstance(model, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise UserError(
                 f'DBOSAgent.run takes model as a "groq:<model-name>" string, got a {type(model).__name__}: '
@@ -171,6 +171,30 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         if deps is not None:
             deps_json = check_serialisable(deps, self._deps_type_adapter(), 'deps').decode()
         return (user_prompt, history_json, deps_json, model, model_settings, usage_limits)
+
+    async def _run_in_workflow(
+        self,
+        user_prompt: str | Sequence[UserContent] | None,
+        history_json: str | None,
+        deps_json: str | None,
+        model: str | None,
+        model_settings: ModelSettings | None,
+        usage_limits: UsageLimits | None,
+        deferred_tool_results: DeferredToolResults | None,
+    ) -> AgentRunResult[OutputDataT]:
+        """The workflow's body: the agent's own run, with its requests and tool calls as this agent's steps."""
+        history = ModelMessagesTypeAdapter.validate_json(history_json) if history_json is not None else None
+        deps = self._deps_type_adapter().validate_json(deps_json) if deps_json is not None else None
+        with self._durable_run(model):
+            return await self.agent.run(
+                user_prompt,
+                message_history=history,
+                deps=deps,
+                model_settings=model_settings,
+                usage_limits=usage_limits,
+                deferred_tool_results=deferred_tool_results,
+                event_stream_handler=self.event_stream_handler,
+            )
 
     def _deps_type_adapter(self) -> pydantic.TypeAdapter[Any]:
         if self._deps_adapter is None:
