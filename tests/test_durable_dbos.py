@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pydantic
 import pytest
+from _mcp_server import build_server
 from dbos import DBOS, SetWorkflowID
 
 from pydantic_ai_groq import (
@@ -34,10 +35,12 @@ from pydantic_ai_groq import (
 )
 from pydantic_ai_groq.durable.dbos import DBOSAgent, DBOSModel, StepConfig
 from pydantic_ai_groq.durable.dbos._model import CompletedStream
+from pydantic_ai_groq.mcp import MCPServerInProcess
 from pydantic_ai_groq.models import ModelRequestParameters
 from pydantic_ai_groq.models.groq import GroqModel
 from pydantic_ai_groq.run import AgentStreamEvent
 from pydantic_ai_groq.testing import ErrorReply, GroqEmulator, Reply, ToolCallReply
+from pydantic_ai_groq.toolsets import FunctionToolset
 
 FAST = StepConfig(max_attempts=3, interval_seconds=0.0, backoff_rate=1.0)
 
@@ -389,3 +392,42 @@ async def test_a_deferred_run_resumes_with_the_decisions_as_a_new_workflow(emula
     assert done.output == 'Refunded order 7.'
     assert refunded == [7]
     assert await _steps('approved-1') == ['approvals.tool.refund', 'approvals.model.request']
+
+
+@pytest.mark.usefixtures('dbos')
+async def test_an_mcp_servers_tool_list_is_a_step_read_back_when_the_run_is_replayed() -> None:
+    emulator = GroqEmulator(
+        [Reply(tool_calls=[ToolCallReply('calc_add', {'a': 2, 'b': 3})]), Reply(text='5.'), Reply(text='Five.')]
+    )
+    server = MCPServerInProcess(build_server(), name='calc', tool_prefix='calc')
+    with emulator.serve() as base_url:
+        # A model with its own client per event loop: the replay below runs on DBOS's loop.
+        model = GroqModel('llama-3.3-70b-versatile', api_key='k', base_url=base_url)
+        durable = DBOSAgent(Agent(model, name='mcp-agent', toolsets=[FunctionToolset(), server]))
+        await _replayed_from_the_last_step(durable)
+    assert len(emulator.requests) == 3  # only the last request was sent again
+    assert emulator.requests[2]['tools'] == emulator.requests[1]['tools']  # the same tools, rebuilt from the step
+    assert emulator.requests[2]['messages'] == emulator.requests[1]['messages']
+
+
+async def _replayed_from_the_last_step(durable: DBOSAgent[None, str]) -> None:
+    with SetWorkflowID('mcp-1'):
+        assert (await durable.run('2 + 3?')).output == '5.'
+    steps = await DBOS.list_workflow_steps_async('mcp-1')
+    assert [step['function_name'] for step in steps] == [
+        'mcp-agent.mcp.calc.get_tools',
+        'mcp-agent.model.request',
+        'mcp-agent.tool.calc_add',
+        'mcp-agent.mcp.calc.get_tools',
+        'mcp-agent.model.request',
+    ]
+    # Run it again from its last step: the tool lists and the call before it are read back from their steps.
+    last = steps[-1]['function_id']
+    forked = await DBOS.fork_workflow_async('mcp-1', last)
+    assert (await forked.get_result()).output == 'Five.'
+
+
+async def test_an_mcp_server_needs_a_name_for_its_steps(emulator: GroqEmulator) -> None:
+    agent = Agent(emulator.model(), name='unnamed-mcp', toolsets=[MCPServerInProcess(build_server())])
+    with pytest.raises(UserError, match=r'DBOSAgent needs a name for MCP server .*name="weather"'):
+        DBOSAgent(agent)

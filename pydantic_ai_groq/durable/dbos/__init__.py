@@ -10,6 +10,6 @@ from __future__ import annotations
 from ._agent import DBOSAgent
 from ._model import DBOSModel
 from ._steps import StepConfig
-from ._toolset import DBOSToolset
+from ._toolset import DBOSMCPToolset, DBOSToolset
 
-__all__ = ('DBOSAgent', 'DBOSModel', 'DBOSToolset', 'StepConfig')
+__all__ = ('DBOSAgent', 'DBOSMCPToolset', 'DBOSModel', 'DBOSToolset', 'StepConfig')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic
@@ -21,10 +22,11 @@ from ...result import AgentRunResult
 from ...run import EventStreamHandler
 from ...settings import ModelSettings
 from ...tools import DeferredToolResults
+from ...toolsets import AbstractToolset
 from ...usage import UsageLimits
 from ._model import DBOSModel, without_sdk_retries
 from ._steps import StepConfig, check_serialisable
-from ._toolset import DBOSToolset
+from ._toolset import DBOSMCPToolset, DBOSToolset
 
 __all__ = ('DBOSAgent',)
 
@@ -81,6 +83,7 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         self.model_step_config = model_step_config or StepConfig()
         self.tool_step_config = tool_step_config
         self.event_stream_handler = event_stream_handler
+        self._agent_toolset = _with_mcp_steps(agent, self.name)
         self._deps_adapter: pydantic.TypeAdapter[Any] | None = None
 
         async def run_workflow(*inputs: Any) -> AgentRunResult[OutputDataT]:
@@ -227,9 +230,33 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         )
         toolset = current.toolset
         if toolset is not None or agent._function_toolset.tools or agent._toolsets:
-            toolset = DBOSToolset(toolset or agent._toolset, self.name, self.tool_step_config)
+            toolset = DBOSToolset(toolset or self._agent_toolset, self.name, self.tool_step_config)
         token = overrides.set(dataclasses.replace(current, model=durable_model, toolset=toolset))
         try:
             yield
         finally:
             overrides.reset(token)
+
+
+def _with_mcp_steps(agent: Any, name: str) -> AbstractToolset[Any]:
+    """The agent's toolsets, its MCP servers' tool lists as steps (`{name}.mcp.{server name}.get_tools`).
+
+    Raises:
+        UserError: An MCP server has no name: its steps would have none that stays the same.
+    """
+    mcp = sys.modules.get('pydantic_ai_groq.mcp')  # an agent with MCP servers has imported it
+    toolsets: list[AbstractToolset[Any]] = agent._toolsets
+    if mcp is None or not any(isinstance(toolset, mcp.MCPServer) for toolset in toolsets):
+        return agent._toolset
+    wrapped: list[AbstractToolset[Any]] = []
+    for toolset in toolsets:
+        if isinstance(toolset, mcp.MCPServer):
+            server_name: str | None = getattr(toolset, 'name', None)
+            if not server_name:
+                raise UserError(
+                    f'DBOSAgent needs a name for {toolset.label}, e.g. MCPServerStdio(..., name="weather"): '
+                    'its tool list is a step named after it, which must stay the same across deployments.'
+                )
+            toolset = DBOSMCPToolset(toolset, f'{name}.mcp.{server_name}')
+        wrapped.append(toolset)
+    return agent._combined(agent._function_toolset, wrapped)

@@ -11,10 +11,11 @@ import pydantic_core
 from ..._run_context import AgentDepsT, RunContext
 from ...exceptions import ModelRetry, UserError
 from ...messages import ToolReturn
+from ...tools import ToolDefinition
 from ...toolsets import AbstractToolset, ToolsetTool, WrapperToolset
 from ._steps import StepConfig, run_step
 
-__all__ = ('DBOSToolset',)
+__all__ = ('DBOSMCPToolset', 'DBOSToolset')
 
 
 @dataclass
@@ -74,3 +75,39 @@ class DBOSToolset(WrapperToolset[AgentDepsT]):
         if outcome.retry is not None:
             raise ModelRetry(outcome.retry)
         return outcome.tool_return if outcome.tool_return is not None else outcome.value
+
+
+_TOOL_DEFS = pydantic.TypeAdapter(list[ToolDefinition])
+# An MCP tool's arguments are a JSON object the server validates: what MCP servers' own tools use.
+_ANY_OBJECT = pydantic.TypeAdapter(dict[str, Any])
+
+
+class DBOSMCPToolset(WrapperToolset[AgentDepsT]):
+    """An MCP server whose tool list is a DBOS step each model request, named `{step_prefix}.get_tools`.
+
+    A resumed run reads the list it offered back from the step, without asking the server (which may
+    have changed its tools since); calls go to the server as usual (a `DBOSToolset` around the run's
+    tools makes them steps).
+
+    Args:
+        wrapped: The MCP server (any toolset whose tools take JSON objects the toolset validates).
+        step_prefix: Step names start with it; it must stay the same across deployments.
+    """
+
+    def __init__(self, wrapped: AbstractToolset[AgentDepsT], step_prefix: str) -> None:
+        super().__init__(wrapped)
+        self.step_prefix = step_prefix
+
+    async def get_tools(self, ctx: RunContext[AgentDepsT]) -> dict[str, ToolsetTool[AgentDepsT]]:
+        """The server's tools, listed in a DBOS step, or read back from it when the workflow resumes."""
+        listed: dict[str, ToolsetTool[AgentDepsT]] = {}
+
+        async def step() -> str:
+            listed.update(await self.wrapped.get_tools(ctx))
+            return _TOOL_DEFS.dump_json([tool.tool_def for tool in listed.values()]).decode()
+
+        tool_defs = _TOOL_DEFS.validate_json(await run_step(f'{self.step_prefix}.get_tools', step))
+        if not listed:  # read back: the same tools, rebuilt as the server offers them
+            retries: int | None = getattr(self.wrapped, 'max_retries', None)
+            listed = {d.name: ToolsetTool(self.wrapped, d, retries, _ANY_OBJECT) for d in tool_defs}
+        return self._claim(listed, lambda name: name)
