@@ -14,7 +14,7 @@ import httpx
 import pydantic
 import pytest
 from _mcp_server import build_server
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, DBOSClient, SetWorkflowID
 
 from pydantic_ai_groq import (
     Agent,
@@ -318,6 +318,33 @@ async def test_a_streamed_request_is_one_step_and_streams_its_recorded_response(
         assert ''.join(await stream()) == 'Streamed answer.'
     assert await _steps('stream-1') == ['streamer.model.request_stream']
 
+    emulator.push(Reply(text='Left early.', chunk_size=3))
+
+    @DBOS.workflow(name='tests.stream_left_early')
+    async def left_early() -> str:
+        async with agent.run_stream('Hi') as result:
+            async for text in result.stream_text(delta=True):
+                return text  # leaves the stream after its first text
+        raise AssertionError('no text')  # pragma: no cover
+
+    with SetWorkflowID('stream-2'):
+        assert await left_early() == 'Lef'
+    assert await _steps('stream-2') == []  # the step was cancelled with the stream: nothing recorded
+
+
+@pytest.mark.usefixtures('dbos')
+async def test_a_streamed_request_refused_before_any_event_fails_the_run(emulator: GroqEmulator) -> None:
+    emulator.push(ErrorReply(400, {'error': {'message': 'bad', 'type': 'invalid_request_error'}}))
+
+    async def handler(ctx: RunContext[None], events: AsyncIterable[AgentStreamEvent]) -> None:
+        async for _ in events:
+            pass  # pragma: no cover - the request fails before any event
+
+    durable = DBOSAgent(Agent(emulator.model(), name='refused-stream'), event_stream_handler=handler)
+    with pytest.raises(ModelHTTPError, match='bad'):
+        await durable.run('Hi')
+    assert len(emulator.requests) == 1
+
 
 def test_a_completed_stream_gives_what_arrived_so_far_then_the_recorded_response() -> None:
     async def main() -> None:
@@ -342,7 +369,7 @@ def test_dbos_model_names_the_wrapped_model(emulator: GroqEmulator) -> None:
 
 
 @pytest.mark.usefixtures('dbos')
-async def test_an_event_stream_handler_sees_each_response_from_its_streamed_step(emulator: GroqEmulator) -> None:
+async def test_an_event_stream_handler_sees_events_live_inside_the_step(emulator: GroqEmulator, tmp_path: Path) -> None:
     emulator.push(Reply(tool_calls=[ToolCallReply('lookup', {'order': 7})]), Reply(text='Shipped.', chunk_size=2))
     agent = Agent(emulator.model(), name='watched')
 
@@ -351,21 +378,87 @@ async def test_an_event_stream_handler_sees_each_response_from_its_streamed_step
         return 'shipped'
 
     seen: list[str] = []
+    recorded_when_first_seen: list[int] = []
+    # Another view of the database than the workflow's: what it has recorded so far.
+    client = DBOSClient(system_database_url=f'sqlite:///{tmp_path / "dbos.sqlite"}')
 
     async def handler(ctx: RunContext[None], events: AsyncIterable[AgentStreamEvent]) -> None:
         async for event in events:
+            if not seen or seen[-1] == 'FunctionToolResultEvent':  # a response's first event
+                recorded = await asyncio.to_thread(client.list_workflow_steps, 'watched-1')
+                recorded_when_first_seen.append(len(recorded))
             seen.append(type(event).__name__)
 
-    with SetWorkflowID('watched-1'):
-        result = await DBOSAgent(agent, event_stream_handler=handler).run('Where is order 7?')
+    try:
+        with SetWorkflowID('watched-1'):
+            result = await DBOSAgent(agent, event_stream_handler=handler).run('Where is order 7?')
+    finally:
+        client.destroy()
     assert result.output == 'Shipped.'
     assert await _steps('watched-1') == [
         'watched.model.request_stream',
         'watched.tool.lookup',
         'watched.model.request_stream',
     ]
-    assert seen.count('PartStartEvent') == 2
+    # Each response's events arrive while its step still streams: before the step is recorded.
+    assert recorded_when_first_seen == [0, 2]
+    assert 'PartDeltaEvent' in seen
     assert 'FunctionToolResultEvent' in seen
+
+
+@pytest.mark.usefixtures('dbos')
+async def test_a_replayed_streamed_step_streams_its_recorded_response() -> None:
+    emulator = GroqEmulator(
+        [Reply(tool_calls=[ToolCallReply('lookup', {'order': 7})]), Reply(text='Shipped.'), Reply(text='Sent.')]
+    )
+    seen: list[str] = []
+
+    async def handler(ctx: RunContext[None], events: AsyncIterable[AgentStreamEvent]) -> None:
+        seen.extend([type(event).__name__ async for event in events])
+
+    with emulator.serve() as base_url:
+        model = GroqModel('llama-3.3-70b-versatile', api_key='k', base_url=base_url)  # the replay runs on DBOS's loop
+        agent = Agent(model, name='replayed-stream')
+
+        @agent.tool_plain
+        def lookup(order: int) -> str:
+            return 'shipped'
+
+        durable = DBOSAgent(agent, event_stream_handler=handler)
+        with SetWorkflowID('replayed-stream-1'):
+            await durable.run('Where is order 7?')
+        steps = await DBOS.list_workflow_steps_async('replayed-stream-1')
+        seen.clear()
+        forked = await DBOS.fork_workflow_async('replayed-stream-1', steps[-1]['function_id'])
+        assert (await forked.get_result()).output == 'Sent.'
+    assert len(emulator.requests) == 3
+    # The first response, read back from its step, streamed as its parts' start and end events.
+    assert seen[:2] == ['PartStartEvent', 'PartEndEvent']
+
+
+@pytest.mark.usefixtures('dbos')
+async def test_a_streamed_request_is_retried_until_its_first_event_and_not_after(emulator: GroqEmulator) -> None:
+    emulator.push(
+        ErrorReply(503),
+        Reply(
+            text='Partial answer',
+            chunk_size=4,
+            stream_error={'message': 'overloaded', 'type': 'internal_server_error'},
+            stream_error_after=2,
+        ),
+        Reply(text='never sent'),
+    )
+
+    async def handler(ctx: RunContext[None], events: AsyncIterable[AgentStreamEvent]) -> None:
+        async for _ in events:
+            pass
+
+    durable = DBOSAgent(
+        Agent(emulator.model(), name='half-streamed'), model_step_config=FAST, event_stream_handler=handler
+    )
+    with pytest.raises(ModelHTTPError, match='overloaded'):
+        await durable.run('Hi')
+    assert len(emulator.requests) == 2  # the 503 retried; the error after the first event not
 
 
 @pytest.mark.usefixtures('dbos')

@@ -57,9 +57,9 @@ class DBOSAgent(Generic[AgentDepsT, OutputDataT]):
         model_step_config: How DBOS retries a model request that failed with 429, 498, 5xx or a lost
             connection (the groq SDK's own retries are turned off inside steps).
         tool_step_config: How DBOS retries a tool call that raised; `None` (default) never retries one.
-        event_stream_handler: Gets every run's events (code, not data: it is not stored with the run). A
-            model response reaches it once its step completed, so a resumed run gives it the responses
-            read back from their steps again.
+        event_stream_handler: Gets every run's events (code, not data: it is not stored with the run).
+            A response's events reach it live, while its step streams; a resumed run gives it the
+            responses read back from their steps again, as one start and one end event per part.
 
     Raises:
         UserError: The agent has no name.

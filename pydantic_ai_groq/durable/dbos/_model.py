@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import Any
 
+import anyio
 import pydantic
+from anyio.streams.memory import MemoryObjectReceiveStream
 
 from ...exceptions import UserError
 from ...messages import ModelMessage, ModelResponse, ModelResponseStreamEvent
@@ -23,8 +28,8 @@ class DBOSModel(Model):
     """A model whose every request is one DBOS step: a completed request is never sent again on recovery.
 
     The step's output is the response as JSON (the messages adapter), so a resumed run reads back the
-    very response, usage included, that the first attempt received. A streamed request is read to the
-    end inside its step; the run then sees the completed response as its stream.
+    very response, usage included, that the first attempt received. A streamed request streams inside
+    its step, its events passed to the run as they arrive.
 
     Args:
         wrapped: The model that sends the requests (its SDK retries should be off: DBOS retries the step).
@@ -70,18 +75,96 @@ class DBOSModel(Model):
         model_settings: ModelSettings | None,
         model_request_parameters: ModelRequestParameters,
     ) -> AsyncGenerator[StreamedResponse]:
-        """Stream the request to its end inside a DBOS step; yields the completed response as a stream."""
+        """Stream the request inside a DBOS step, its events passed on live as they arrive.
+
+        The run (and its `event_stream_handler`) sees the events while the step streams; once the step
+        completed, the response is the recorded one. A workflow resumed past the step streams the
+        recorded response back. A request that failed after its first event is not retried (its
+        events were seen already).
+        """
+        # No buffer: the step hands each event over and waits for the run to take it, as a stream would.
+        send, receive = anyio.create_memory_object_stream[ModelResponseStreamEvent](0)
+        live = LiveStream(self.model_name, receive)
 
         async def step() -> str:
             async with self.wrapped.request_stream(messages, model_settings, model_request_parameters) as stream:
-                async for _ in stream:
-                    pass
+                live.inner = stream
+                async for event in stream:
+                    live.started = True
+                    with contextlib.suppress(anyio.BrokenResourceError):  # the run stopped reading: record anyway
+                        await send.send(event)
                 return _RESPONSE.dump_json(stream.get()).decode()
 
-        recorded = await run_step(
-            f'{self.step_prefix}.request_stream', step, self.step_config, model_error_is_transient
-        )
-        yield CompletedStream(_RESPONSE.validate_json(recorded))
+        def retryable(error: BaseException) -> bool:
+            return not live.started and model_error_is_transient(error)
+
+        async def run() -> None:
+            try:
+                recorded = await run_step(f'{self.step_prefix}.request_stream', step, self.step_config, retryable)
+                live.finish(_RESPONSE.validate_json(recorded))
+            except Exception as e:
+                live.fail(e)
+            finally:
+                send.close()
+
+        # A task of its own (DBOS runs on asyncio; the task copies the workflow's context): the step streams
+        # beside the run, which reads the events in the block.
+        streaming = asyncio.ensure_future(run())
+        try:
+            yield live
+        finally:
+            if not streaming.done():  # the run left the stream early: it does not wait for the step
+                streaming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await streaming
+
+
+class LiveStream(StreamedResponse):
+    """The events of a streamed request as its DBOS step receives them, or read back from the step.
+
+    Attributes:
+        inner: The wrapped model's stream, once the step opened it.
+        started: Whether an event arrived live.
+    """
+
+    def __init__(self, model_name: str, events: MemoryObjectReceiveStream[ModelResponseStreamEvent]) -> None:
+        super().__init__(model_name, datetime.now(timezone.utc))
+        self._live_events = events
+        self._done = anyio.Event()
+        self._response: ModelResponse | None = None
+        self._error: Exception | None = None
+        self.inner: StreamedResponse | None = None
+        self.started = False
+
+    def finish(self, response: ModelResponse) -> None:
+        """The step completed (or was read back) with `response`."""
+        self._response = response
+        self._done.set()
+
+    def fail(self, error: Exception) -> None:
+        """The step failed with `error`."""
+        self._error = error
+        self._done.set()
+
+    async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
+        async with self._live_events:
+            async for event in self._live_events:
+                yield event
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._response is not None
+        if not self.started:  # read back from its step: nothing arrived live
+            async for event in CompletedStream(self._response):
+                yield event
+
+    def get(self) -> ModelResponse:
+        """The recorded response once the step completed; before, what the live stream received so far."""
+        if self._response is not None:
+            return self._response
+        if self.inner is not None:
+            return self.inner.get()
+        return super().get()
 
 
 class CompletedStream(StreamedResponse):
