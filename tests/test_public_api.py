@@ -41,7 +41,7 @@ def test_importing_the_package_loads_neither_groq_nor_opentelemetry_nor_mcp() ->
     code = (
         'import sys, pydantic_ai_groq\n'
         'from pydantic_ai_groq import Agent, ModelRequest, ToolOutput\n'
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('groq', 'opentelemetry', 'mcp'))\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('groq', 'opentelemetry', 'mcp', 'dbos'))\n"
         'print(heavy)\n'
         'pydantic_ai_groq.GroqModel\n'
         "print('groq' in sys.modules)\n"
