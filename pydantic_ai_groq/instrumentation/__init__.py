@@ -29,7 +29,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .._instrumentation_default import set_default_instrumentation
 from ..messages import ModelMessage, ModelResponse
-from ..models import Model, ModelRequestParameters, StreamedResponse
+from ..models import Model, ModelRequestParameters, StreamedResponse, WrapperModel
 from ..settings import ModelSettings, merge_model_settings
 from ._semconv import (
     DURATION_BUCKETS,
@@ -119,7 +119,7 @@ def instrument_all(instrument: InstrumentationSettings | bool = True) -> None:
     set_default_instrumentation(InstrumentationSettings() if instrument is True else instrument or None)
 
 
-class InstrumentedModel(Model):
+class InstrumentedModel(WrapperModel):
     """A `Model` that records a `chat {model}` span and the GenAI client metrics for each request it sends.
 
     Agents wrap their model in one when they are instrumented; wrap one yourself to trace direct
@@ -138,7 +138,7 @@ class InstrumentedModel(Model):
     """
 
     def __init__(self, wrapped: Model, instrumentation: InstrumentationSettings | None = None) -> None:
-        self.wrapped = wrapped
+        super().__init__(wrapped)
         self.instrumentation = instrumentation or InstrumentationSettings()
         self.parent_context: Context | None = None
         self._span_name = f'chat {wrapped.model_name}'
@@ -149,16 +149,6 @@ class InstrumentedModel(Model):
         self._default_settings = cast(
             'Mapping[str, Any] | None', default_settings if isinstance(default_settings, Mapping) else None
         )
-
-    @property
-    def model_name(self) -> str:
-        """The wrapped model's name."""
-        return self.wrapped.model_name
-
-    @property
-    def system(self) -> str:
-        """The wrapped model's provider."""
-        return self.wrapped.system
 
     async def request(
         self,

@@ -24,7 +24,7 @@ from ..usage import RequestUsage
 if TYPE_CHECKING:
     from ..builtin_tools import AbstractBuiltinTool
 
-__all__ = ('Model', 'ModelRequestParameters', 'OutputMode', 'StreamedResponse', 'infer_model')
+__all__ = ('Model', 'ModelRequestParameters', 'OutputMode', 'StreamedResponse', 'WrapperModel', 'infer_model')
 
 OutputMode = Literal['text', 'tool', 'native', 'prompted']
 """How the final output is asked of the model: plain text, an output tool, a JSON schema
@@ -94,6 +94,50 @@ class Model(ABC):
         Use as `async with model.request_stream(...) as stream: async for event in stream: ...`;
         leaving the block closes the HTTP stream.
         """
+
+
+class WrapperModel(Model):
+    """A model that hands its requests to another (tracing, durable steps, ...); override what it adds.
+
+    Its name and provider are the wrapped model's, and by default a request goes to the wrapped model as it is.
+
+    Args:
+        wrapped: The model that answers.
+
+    Attributes:
+        wrapped: The model that answers.
+    """
+
+    def __init__(self, wrapped: Model) -> None:
+        self.wrapped = wrapped
+
+    @property
+    def model_name(self) -> str:
+        """The wrapped model's name."""
+        return self.wrapped.model_name
+
+    @property
+    def system(self) -> str:
+        """The wrapped model's provider."""
+        return self.wrapped.system
+
+    async def request(
+        self,
+        messages: Sequence[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> ModelResponse:
+        """The wrapped model's response."""
+        return await self.wrapped.request(messages, model_settings, model_request_parameters)
+
+    def request_stream(
+        self,
+        messages: Sequence[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> AbstractAsyncContextManager[StreamedResponse]:
+        """The wrapped model's streamed response."""
+        return self.wrapped.request_stream(messages, model_settings, model_request_parameters)
 
 
 class StreamedResponse(ABC):

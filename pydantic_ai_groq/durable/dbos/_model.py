@@ -15,7 +15,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 
 from ...exceptions import UserError
 from ...messages import ModelMessage, ModelResponse, ModelResponseStreamEvent
-from ...models import Model, ModelRequestParameters, StreamedResponse
+from ...models import Model, ModelRequestParameters, StreamedResponse, WrapperModel
 from ...settings import ModelSettings
 from ._steps import StepConfig, model_error_is_transient, run_step
 
@@ -24,7 +24,7 @@ __all__ = ('DBOSModel', 'without_sdk_retries')
 _RESPONSE = pydantic.TypeAdapter(ModelResponse)
 
 
-class DBOSModel(Model):
+class DBOSModel(WrapperModel):
     """A model whose every request is one DBOS step: a completed request is never sent again on recovery.
 
     The step's output is the response as JSON (the messages adapter), so a resumed run reads back the
@@ -39,19 +39,9 @@ class DBOSModel(Model):
     """
 
     def __init__(self, wrapped: Model, step_prefix: str, step_config: StepConfig | None = None) -> None:
-        self.wrapped = wrapped
+        super().__init__(wrapped)
         self.step_prefix = step_prefix
         self.step_config = step_config or StepConfig()
-
-    @property
-    def model_name(self) -> str:
-        """The wrapped model's name."""
-        return self.wrapped.model_name
-
-    @property
-    def system(self) -> str:
-        """The wrapped model's provider."""
-        return self.wrapped.system
 
     async def request(
         self,

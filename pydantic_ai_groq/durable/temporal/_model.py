@@ -13,7 +13,7 @@ from temporalio import activity, workflow
 from ...builtin_tools import AbstractBuiltinTool
 from ...exceptions import UserError
 from ...messages import ModelMessage, ModelResponse, ModelResponseStreamEvent
-from ...models import Model, ModelRequestParameters, OutputMode, StreamedResponse
+from ...models import Model, ModelRequestParameters, OutputMode, StreamedResponse, WrapperModel
 from ...output import OutputObjectDefinition
 from ...settings import ModelSettings
 from ...tools import RunContext, ToolDefinition
@@ -94,27 +94,17 @@ class ModelRequestInput:
         )
 
 
-class TemporalModel(Model):
+class TemporalModel(WrapperModel):
     """Stands in for the agent's model in workflow code: each request is an activity on a worker."""
 
     def __init__(
         self, wrapped: Model, activity_name: str, config: ActivityConfig, max_payload_bytes: int, *, streams: bool
     ) -> None:
-        self.wrapped = wrapped
+        super().__init__(wrapped)
         self._activity_name = activity_name
         self._config = config
         self._max_payload_bytes = max_payload_bytes
         self._streams = streams
-
-    @property
-    def model_name(self) -> str:
-        """The wrapped model's name."""
-        return self.wrapped.model_name
-
-    @property
-    def system(self) -> str:
-        """The wrapped model's provider."""
-        return self.wrapped.system
 
     async def request(
         self,
