@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, cast
 
 from ._partial_output import PartialOutput
 from ._result_sync import StreamedRunResultSync
-from ._result_sync import sync_stream as sync_stream  # for agent.py
 from ._run import AgentRun, AgentStreamEvent
 from ._text_stream import InterimTextEnd, debouncer
 from .exceptions import UserError

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, overload
 
 from typing_extensions import TypeIs, TypeVar
 
+from .._result_sync import sync_stream
 from ..messages import ModelMessage, UserContent
 from ..models import Model
 from ..output import OutputDataT, OutputSpec
-from ..result import AgentEventStream, StreamedRunResult, sync_stream
+from ..result import AgentEventStream, StreamedRunResult
 from ..run import AgentNode, AgentRun, CallToolsNode, End, EventStreamHandler, ModelRequestNode, UserPromptNode
 from ..settings import ModelSettings
 from ..tools import AgentDepsT, DeferredToolResults
