@@ -12,6 +12,8 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaita
 from contextlib import asynccontextmanager
 from typing import Any, Generic
 
+from typing_extensions import TypeIs
+
 from ._nodes import AgentNode, CallToolsNode, End, FinalResult, ModelRequestNode, NodeRunner, UserPromptNode, is_node
 from ._run import AgentRun as RunLoop
 from ._run import AgentStreamEvent
@@ -150,17 +152,19 @@ class AgentRun(NodeRunner, Generic[AgentDepsT, OutputDataT]):
         """The events of the running node, up to the node that follows it."""
         while self._following is None:
             item = await self._steps.__anext__()
-            if is_node(item):
-                item._runner = self  # pyright: ignore[reportPrivateUsage]  (the node streams through its run)
-                self._following = item
-                return
-            yield item
+            if not self._took_node(item):
+                yield item
 
     async def _pull_until_node(self) -> None:
         """Run the loop to the next node, its events unread (no generator in between: the cheap path of `next`)."""
         steps = self._steps
         while self._following is None:
-            item = await steps.__anext__()
-            if is_node(item):
-                item._runner = self  # pyright: ignore[reportPrivateUsage]
-                self._following = item
+            self._took_node(await steps.__anext__())
+
+    def _took_node(self, item: AgentStreamEvent | AgentNode) -> TypeIs[AgentNode]:
+        """Whether `item` is the node that follows the running one (then kept as `_following`), not an event."""
+        if not is_node(item):
+            return False
+        item._runner = self  # pyright: ignore[reportPrivateUsage]  (the node streams through its run)
+        self._following = item
+        return True
